@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both install what is
+# missing (as root), build, and are safe to run again.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build demo test unit e2e bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCEDANA_WERROR=ON >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/cedana
+
+unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+e2e: build
+	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana bats tests/e2e
+
+test: unit e2e
+
+bench: build
+	bench/run.sh $(BUILD_DIR)/cedana
+
+clean:
+	rm -rf $(BUILD_DIR)

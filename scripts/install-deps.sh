@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cedana builds and tests with, then makes CRIU 4 available.
+# Idempotent: only missing packages are installed.
+set -euo pipefail
+
+PACKAGES=(
+    cmake g++ make pkg-config
+    libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+    libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+    libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev
+    libgtest-dev bats bats-assert bats-support bats-file
+    zsh fish
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: missing packages need root: run as root or install them: ${missing[*]}" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$(dirname "$0")/provision-criu.sh" >/dev/null

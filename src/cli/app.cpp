@@ -1,0 +1,67 @@
+#include "cli/app.hpp"
+
+#include <iostream>
+
+#include "cli/commands/commands.hpp"
+#include "cli/globals.hpp"
+#include "cli/help_formatter.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace cedana::cli {
+
+namespace {
+
+// Every subcommand, at any depth, takes the flags of its ancestors (cobra's persistent
+// flags), so `cedana run --no-server process x` and `cedana run process x --no-server` match.
+void enable_fallthrough(CLI::App& app) {
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        sub->fallthrough();
+        enable_fallthrough(*sub);
+    }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    util::init_logging();
+    CLI::App root("cedana: checkpoint and restore processes, containers and jobs", "cedana");
+    root.formatter(std::make_shared<HelpFormatter>());
+    root.set_version_flag("--version", std::string("cedana version ") + CEDANA_VERSION);
+    root.require_subcommand(1);
+    Globals globals;
+    add_global_flags(root, globals);
+
+    add_daemon_commands(root, globals);
+    add_check_command(root, globals);
+    add_run_commands(root, globals);
+    add_manage_commands(root, globals);
+    add_dump_commands(root, globals);
+    add_restore_commands(root, globals);
+    add_freeze_commands(root, globals);
+    add_query_commands(root, globals);
+    add_job_commands(root, globals);
+    add_plugin_commands(root, globals);
+    add_k8s_commands(root, globals);
+    add_dump_vm_command(root, globals);
+    add_completion_command(root, globals);
+    add_version_command(root, globals);
+    enable_fallthrough(root);
+
+    try {
+        root.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return root.exit(e);
+    } catch (const Error& e) {
+        std::cout.flush();
+        std::cerr << "Error: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cout.flush();
+        std::cerr << "Error: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace cedana::cli

@@ -1,0 +1,59 @@
+#include "cli/client.hpp"
+
+#include <grpcpp/client_context.h>
+
+#include "api/metadata.hpp"
+#include "transport/channel.hpp"
+#include "util/error.hpp"
+
+namespace cedana::cli {
+
+namespace v1 = cedana::daemon::v1;
+
+namespace {
+
+ErrorKind error_kind(grpc::StatusCode code) {
+    switch (code) {
+        case grpc::StatusCode::INVALID_ARGUMENT: return ErrorKind::invalid_argument;
+        case grpc::StatusCode::NOT_FOUND: return ErrorKind::not_found;
+        case grpc::StatusCode::FAILED_PRECONDITION: return ErrorKind::failed_precondition;
+        case grpc::StatusCode::UNAVAILABLE: return ErrorKind::unavailable;
+        case grpc::StatusCode::UNIMPLEMENTED: return ErrorKind::unimplemented;
+        default: return ErrorKind::internal;
+    }
+}
+
+}  // namespace
+
+Client::Client(const config::Config& config, std::string override_json, bool profiling)
+    : endpoint_(transport::parse_endpoint(config.address, config.protocol)),
+      override_json_(std::move(override_json)),
+      profiling_(profiling),
+      stub_(v1::Daemon::NewStub(transport::connect(endpoint_))) {}
+
+template <typename Req, typename Resp, typename Method>
+Resp Client::call(Method method, const Req& req) {
+    grpc::ClientContext context;
+    if (profiling_) context.AddMetadata(api::kProfilingKey, "1");
+    if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
+    Resp resp;
+    const grpc::Status status = ((*stub_).*method)(&context, req, &resp);
+    profile_.reset();
+    const auto& trailers = context.GetServerTrailingMetadata();
+    if (const auto it = trailers.find(api::kProfileTrailer); it != trailers.end()) {
+        v1::Profile profile;
+        if (profile.ParseFromArray(it->second.data(), static_cast<int>(it->second.size()))) profile_ = std::move(profile);
+    }
+    if (status.ok()) return resp;
+    // The daemon's handlers never answer UNAVAILABLE: it means nothing answered at the address.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+        throw Error(ErrorKind::unavailable, transport::unreachable_message(endpoint_));
+    }
+    throw Error(error_kind(status.error_code()), status.error_message());
+}
+
+v1::HealthCheckResp Client::health_check(const v1::HealthCheckReq& req) {
+    return call<v1::HealthCheckReq, v1::HealthCheckResp>(&v1::Daemon::Stub::HealthCheck, req);
+}
+
+}  // namespace cedana::cli

@@ -1,0 +1,36 @@
+#pragma once
+// The CLI's connection to the daemon: one method per RPC, with the friendly message when the
+// daemon is not there and the profile the daemon sent back.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cedana/daemon/v1/daemon.grpc.pb.h"
+#include "config/config.hpp"
+#include "transport/endpoint.hpp"
+
+namespace cedana::cli {
+
+class Client {
+public:
+    // `override_json` is the call's --config, forwarded so the daemon applies it too.
+    Client(const config::Config& config, std::string override_json, bool profiling);
+
+    cedana::daemon::v1::HealthCheckResp health_check(const cedana::daemon::v1::HealthCheckReq& req);
+
+    // The timings of the last call, when the daemon sent them.
+    [[nodiscard]] const std::optional<cedana::daemon::v1::Profile>& profile() const { return profile_; }
+
+private:
+    template <typename Req, typename Resp, typename Method>
+    Resp call(Method method, const Req& req);
+
+    transport::Endpoint endpoint_;
+    std::string override_json_;
+    bool profiling_;
+    std::unique_ptr<cedana::daemon::v1::Daemon::Stub> stub_;
+    std::optional<cedana::daemon::v1::Profile> profile_;
+};
+
+}  // namespace cedana::cli

@@ -1,0 +1,123 @@
+#include "config/schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "util/error.hpp"
+
+namespace cedana::config {
+
+using nlohmann::json;
+
+namespace {
+
+const std::vector<Field>& table() {
+    static const std::vector<Field> all = {
+        {"", "address", Kind::string, "/run/cedana.sock"},
+        {"", "protocol", Kind::choice, "unix", {"unix", "tcp", "vsock"}},
+        {"checkpoint", "dir", Kind::string, "/tmp"},
+        {"checkpoint", "compression", Kind::choice, "none", {"none", "tar", "gzip", "lz4", "zlib", "zstd"}},
+        {"checkpoint", "streams", Kind::integer, 0, {}, 0},
+        {"db", "path", Kind::string, "/tmp/cedana.db"},
+        {"log", "level", Kind::choice, "info", {"trace", "debug", "info", "warn", "error", "off"}},
+        {"profiling", "enabled", Kind::boolean, false},
+        {"criu", "binary_path", Kind::string, ""},
+        {"criu", "leave_running", Kind::boolean, false},
+        {"criu", "options", Kind::object, json::object()},
+        {"plugins", "lib_dir", Kind::string, "/usr/local/lib/cedana"},
+        {"plugins", "bin_dir", Kind::string, "/usr/local/bin"},
+    };
+    return all;
+}
+
+std::string kind_name(const Field& field) {
+    switch (field.kind) {
+        case Kind::string: return "a string";
+        case Kind::boolean: return "true or false";
+        case Kind::integer: return fmt::format("an integer >= {}", field.min);
+        case Kind::choice: return fmt::format("one of {}", fmt::join(field.choices, ", "));
+        case Kind::object: return "a JSON object";
+    }
+    return "";
+}
+
+[[noreturn]] void bad_value(const Field& field, const std::string& shown, const std::string& origin) {
+    fail(ErrorKind::invalid_argument, "{}: {}: invalid value {} (expected {})", origin, field.dotted(), shown,
+         kind_name(field));
+}
+
+}  // namespace
+
+std::string Field::dotted() const { return section.empty() ? key : section + "." + key; }
+
+std::string Field::env_name() const {
+    std::string name = "CEDANA_" + (section.empty() ? key : section + "_" + key);
+    std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::toupper(c); });
+    return name;
+}
+
+std::span<const Field> fields() { return table(); }
+
+std::string fold_key(std::string_view key) {
+    std::string folded;
+    for (unsigned char c : key) {
+        if (c != '_') folded += static_cast<char>(std::tolower(c));
+    }
+    return folded;
+}
+
+json check_value(const Field& field, const json& value, const std::string& origin) {
+    switch (field.kind) {
+        case Kind::string:
+            if (!value.is_string()) bad_value(field, value.dump(), origin);
+            return value;
+        case Kind::boolean:
+            if (!value.is_boolean()) bad_value(field, value.dump(), origin);
+            return value;
+        case Kind::integer:
+            if (!value.is_number_integer() || value.get<long long>() < field.min) bad_value(field, value.dump(), origin);
+            return value;
+        case Kind::choice: {
+            if (!value.is_string()) bad_value(field, value.dump(), origin);
+            const auto text = value.get<std::string>();
+            const auto it = std::ranges::find_if(field.choices, [&](const std::string& c) { return fold_key(c) == fold_key(text); });
+            if (it == field.choices.end()) bad_value(field, value.dump(), origin);
+            return *it;
+        }
+        case Kind::object:
+            if (!value.is_object()) bad_value(field, value.dump(), origin);
+            return value;
+    }
+    return value;
+}
+
+json parse_env_value(const Field& field, const std::string& text) {
+    const std::string origin = "environment " + field.env_name();
+    switch (field.kind) {
+        case Kind::string:
+        case Kind::choice:
+            return check_value(field, json(text), origin);
+        case Kind::boolean: {
+            const auto folded = fold_key(text);
+            if (folded == "true" || folded == "1" || folded == "yes") return true;
+            if (folded == "false" || folded == "0" || folded == "no") return false;
+            bad_value(field, json(text).dump(), origin);
+        }
+        case Kind::integer: {
+            json parsed = json::parse(text, nullptr, false);
+            if (parsed.is_discarded()) bad_value(field, json(text).dump(), origin);
+            return check_value(field, parsed, origin);
+        }
+        case Kind::object: {
+            json parsed = json::parse(text, nullptr, false);
+            if (parsed.is_discarded()) bad_value(field, json(text).dump(), origin);
+            return check_value(field, parsed, origin);
+        }
+    }
+    return text;
+}
+
+}  // namespace cedana::config

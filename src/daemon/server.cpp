@@ -1,0 +1,66 @@
+#include "daemon/server.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <sys/stat.h>
+
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/service.hpp"
+#include "transport/endpoint.hpp"
+#include "transport/listener.hpp"
+#include "util/error.hpp"
+
+namespace cedana::daemon {
+
+namespace {
+
+// How long in-flight requests get to finish after a stop signal before they are cancelled.
+constexpr auto kGracePeriod = std::chrono::seconds(10);
+
+// Stop signals are taken synchronously by sigwait in this thread; blocking them before gRPC
+// starts its threads keeps any of those from being picked to run a handler instead.
+sigset_t block_stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (const int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
+        fail(ErrorKind::internal, "cannot block stop signals: {}", std::strerror(err));
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    return set;
+}
+
+}  // namespace
+
+void serve_until_signalled(const config::Loaded& loaded) {
+    const auto endpoint = transport::parse_endpoint(loaded.config.address, loaded.config.protocol);
+    const sigset_t stop_signals = block_stop_signals();
+
+    Service service(loaded.json);
+    grpc::ServerBuilder builder;
+    transport::Listener listener(endpoint, builder);
+    builder.RegisterService(&service);
+    // The socket is created by BuildAndStart; a restrictive umask keeps it from ever being
+    // world-writable, even before start() narrows it further.
+    const mode_t old_umask = ::umask(0117);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ::umask(old_umask);
+    if (!server) fail(ErrorKind::failed_precondition, "cannot listen on {} ({})", endpoint.display(), loaded.config.protocol);
+    listener.start(*server);
+    spdlog::info("cedana daemon {} listening on {} ({})", CEDANA_VERSION, endpoint.display(), loaded.config.protocol);
+
+    int signal = 0;
+    if (const int err = sigwait(&stop_signals, &signal); err != 0) {
+        fail(ErrorKind::internal, "waiting for a stop signal failed: {}", std::strerror(err));
+    }
+    spdlog::info("received {}, stopping", strsignal(signal));
+    server->Shutdown(std::chrono::system_clock::now() + kGracePeriod);
+    listener.stop();
+    server->Wait();
+    spdlog::info("stopped");
+}
+
+}  // namespace cedana::daemon

@@ -1,0 +1,67 @@
+#include "daemon/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/metadata.hpp"
+#include "api/profile_convert.hpp"
+#include "daemon/health_route.hpp"
+#include "daemon/request_context.hpp"
+#include "pipeline/profile.hpp"
+#include "util/error.hpp"
+
+namespace cedana::daemon {
+
+namespace v1 = cedana::daemon::v1;
+
+namespace {
+
+grpc::StatusCode status_code(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::invalid_argument: return grpc::StatusCode::INVALID_ARGUMENT;
+        case ErrorKind::not_found: return grpc::StatusCode::NOT_FOUND;
+        case ErrorKind::failed_precondition: return grpc::StatusCode::FAILED_PRECONDITION;
+        case ErrorKind::unavailable: return grpc::StatusCode::UNAVAILABLE;
+        case ErrorKind::unimplemented: return grpc::StatusCode::UNIMPLEMENTED;
+        case ErrorKind::internal: return grpc::StatusCode::INTERNAL;
+    }
+    return grpc::StatusCode::INTERNAL;
+}
+
+std::string metadata(const grpc::ServerContext& context, const char* key) {
+    const auto& md = context.client_metadata();
+    const auto it = md.find(key);
+    return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+// Runs one request: builds its context, runs `route`, reports errors and timings.
+template <typename Route>
+grpc::Status serve(grpc::ServerContext& context, const nlohmann::json& config, const char* what, Route&& route) {
+    RequestContext ctx{.base_config = config, .config_override = metadata(context, api::kConfigKey), .config = {}, .criu_binary = {}};
+    const bool profiling = metadata(context, api::kProfilingKey) == "1" || config.at("profiling").at("enabled").get<bool>();
+    pipeline::Profile profile;
+    grpc::Status status = grpc::Status::OK;
+    try {
+        route(ctx, profiling ? &profile : nullptr);
+    } catch (const Error& e) {
+        spdlog::info("{} failed: {}", what, e.what());
+        status = grpc::Status(status_code(e.kind()), e.what());
+    } catch (const std::exception& e) {
+        spdlog::error("{} failed unexpectedly: {}", what, e.what());
+        status = grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+    }
+    if (profiling) {
+        context.AddTrailingMetadata(api::kProfileTrailer, api::to_proto(profile).SerializeAsString());
+    }
+    return status;
+}
+
+}  // namespace
+
+grpc::Status Service::HealthCheck(grpc::ServerContext* context, const v1::HealthCheckReq* request, v1::HealthCheckResp* response) {
+    return serve(*context, config_, "health check", [&](RequestContext& ctx, pipeline::Profile* profile) {
+        v1::HealthCheckReq req = *request;
+        run_health_check(ctx, req, *response, profile);
+    });
+}
+
+}  // namespace cedana::daemon

@@ -1,0 +1,115 @@
+#include "transport/listener.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <linux/vm_sockets.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <grpcpp/server_posix.h>
+#include <grpcpp/security/server_credentials.h>
+#include <spdlog/spdlog.h>
+
+#include "util/error.hpp"
+
+namespace cedana::transport {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// True when something accepts connections on the UNIX socket at `path`.
+bool unix_socket_is_live(const std::string& path) {
+    util::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+void prepare_unix_path(const std::string& path) {
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+        fail(ErrorKind::invalid_argument, "socket path {} is too long (at most {} bytes)", path, sizeof(sockaddr_un{}.sun_path) - 1);
+    }
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        if (unix_socket_is_live(path)) {
+            fail(ErrorKind::failed_precondition, "another daemon is already listening at {}; stop it or choose another --address", path);
+        }
+        // Left behind by a daemon that was killed: safe to take over.
+        if (!fs::is_socket(path, ec)) {
+            fail(ErrorKind::failed_precondition, "{} exists and is not a socket; remove it or choose another --address", path);
+        }
+        fs::remove(path, ec);
+    }
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    if (ec) fail(ErrorKind::failed_precondition, "cannot create the directory of {}: {}", path, ec.message());
+}
+
+}  // namespace
+
+Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : endpoint_(endpoint) {
+    switch (endpoint.protocol) {
+        case Protocol::unix_socket:
+            prepare_unix_path(endpoint.path);
+            builder.AddListeningPort(endpoint.grpc_uri(), grpc::InsecureServerCredentials());
+            return;
+        case Protocol::tcp:
+            builder.AddListeningPort(endpoint.grpc_uri(), grpc::InsecureServerCredentials());
+            return;
+        case Protocol::vsock: {
+            vsock_fd_.reset(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            if (!vsock_fd_) fail(ErrorKind::failed_precondition, "vsock is not available on this machine: {}", std::strerror(errno));
+            sockaddr_vm addr{};
+            addr.svm_family = AF_VSOCK;
+            addr.svm_cid = endpoint.cid;
+            addr.svm_port = endpoint.port;
+            if (::bind(vsock_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+                ::listen(vsock_fd_.get(), SOMAXCONN) != 0) {
+                fail(ErrorKind::failed_precondition, "cannot listen on vsock {}: {}", endpoint.display(), std::strerror(errno));
+            }
+            return;
+        }
+    }
+}
+
+void Listener::start(grpc::Server& server) {
+    if (endpoint_.protocol == Protocol::unix_socket) {
+        // Group-only: the socket gives whoever can write to it the daemon's (root) powers.
+        if (::chmod(endpoint_.path.c_str(), 0660) != 0) {
+            fail(ErrorKind::failed_precondition, "cannot restrict {}: {}", endpoint_.path, std::strerror(errno));
+        }
+    }
+    if (endpoint_.protocol != Protocol::vsock) return;
+    acceptor_ = std::thread([this, &server] {
+        for (;;) {
+            const int conn = ::accept4(vsock_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (conn < 0) {
+                if (errno == EINTR || errno == ECONNABORTED) continue;
+                return;  // shut down by stop()
+            }
+            grpc::AddInsecureChannelFromFd(&server, conn);
+        }
+    });
+}
+
+void Listener::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    if (vsock_fd_) ::shutdown(vsock_fd_.get(), SHUT_RDWR);
+    if (acceptor_.joinable()) acceptor_.join();
+    if (endpoint_.protocol == Protocol::unix_socket) {
+        std::error_code ec;
+        fs::remove(endpoint_.path, ec);
+        if (ec) spdlog::warn("cannot remove socket {}: {}", endpoint_.path, ec.message());
+    }
+}
+
+Listener::~Listener() { stop(); }
+
+}  // namespace cedana::transport
