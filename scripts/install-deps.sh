@@ -7,7 +7,7 @@ PACKAGES=(
     cmake g++ make pkg-config
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-    libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev
+    libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
     libgtest-dev bats bats-assert bats-support bats-file
     zsh fish
 )

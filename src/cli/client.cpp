@@ -56,4 +56,10 @@ v1::HealthCheckResp Client::health_check(const v1::HealthCheckReq& req) {
     return call<v1::HealthCheckReq, v1::HealthCheckResp>(&v1::Daemon::Stub::HealthCheck, req);
 }
 
+v1::DumpResp Client::dump(const v1::DumpReq& req) { return call<v1::DumpReq, v1::DumpResp>(&v1::Daemon::Stub::Dump, req); }
+
+v1::RestoreResp Client::restore(const v1::RestoreReq& req) {
+    return call<v1::RestoreReq, v1::RestoreResp>(&v1::Daemon::Stub::Restore, req);
+}
+
 }  // namespace cedana::cli

@@ -18,6 +18,8 @@ public:
     Client(const config::Config& config, std::string override_json, bool profiling);
 
     cedana::daemon::v1::HealthCheckResp health_check(const cedana::daemon::v1::HealthCheckReq& req);
+    cedana::daemon::v1::DumpResp dump(const cedana::daemon::v1::DumpReq& req);
+    cedana::daemon::v1::RestoreResp restore(const cedana::daemon::v1::RestoreReq& req);
 
     // The timings of the last call, when the daemon sent them.
     [[nodiscard]] const std::optional<cedana::daemon::v1::Profile>& profile() const { return profile_; }

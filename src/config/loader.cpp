@@ -192,11 +192,15 @@ bool init_file(const Sources& sources) {
 
 void merge_env_into_file(const Sources& sources) {
     const fs::path file = fs::path(config_dir(sources)) / kFileName;
-    json doc = defaults();
-    if (fs::exists(file)) {
-        std::vector<std::string> ignored;
-        merge_document(doc, read_file(file), "config file " + file.string(), ignored);
+    if (!fs::exists(file)) {
+        write_file(file, defaults_with_env(sources.env));
+        return;
     }
+    // The file is rewritten from its own text, so keys this version does not know survive.
+    json doc = read_file(file);
+    json checked = defaults();
+    std::vector<std::string> ignored;
+    merge_document(checked, doc, "config file " + file.string(), ignored);
     merge_env(doc, sources.env);
     write_file(file, doc);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -37,7 +38,7 @@ std::string kind_name(const Field& field) {
     switch (field.kind) {
         case Kind::string: return "a string";
         case Kind::boolean: return "true or false";
-        case Kind::integer: return fmt::format("an integer >= {}", field.min);
+        case Kind::integer: return fmt::format("an integer from {} to {}", field.min, std::numeric_limits<int>::max());
         case Kind::choice: return fmt::format("one of {}", fmt::join(field.choices, ", "));
         case Kind::object: return "a JSON object";
     }
@@ -78,7 +79,10 @@ json check_value(const Field& field, const json& value, const std::string& origi
             if (!value.is_boolean()) bad_value(field, value.dump(), origin);
             return value;
         case Kind::integer:
-            if (!value.is_number_integer() || value.get<long long>() < field.min) bad_value(field, value.dump(), origin);
+            if (!value.is_number_integer() || value.get<long long>() < field.min ||
+                value.get<long long>() > std::numeric_limits<int>::max()) {
+                bad_value(field, value.dump(), origin);
+            }
             return value;
         case Kind::choice: {
             if (!value.is_string()) bad_value(field, value.dump(), origin);

@@ -34,8 +34,8 @@ void builtin_checks(RequestContext& ctx, v1::HealthCheckReq& req, v1::HealthChec
 const HealthChain& chain() {
     static const HealthChain c = [] {
         HealthChain built;
-        built.use("request-config", "daemon", adapters::request_config<v1::HealthCheckReq, v1::HealthCheckResp, HealthChain::Next>)
-            .use("resolve-criu", "criu", adapters::resolve_criu<v1::HealthCheckReq, v1::HealthCheckResp, HealthChain::Next>)
+        built.use("request-config", "daemon", adapters::request_config)
+            .use("resolve-criu", "criu", adapters::resolve_criu)
             .use("plugin-checks", "plugins", plugin_checks)
             .handle("health-checks", "health", builtin_checks);
         return built;

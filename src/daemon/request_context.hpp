@@ -1,7 +1,9 @@
 #pragma once
 // What every adapter of a request can see besides the request and the response.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,12 @@ struct RequestContext {
     config::Config config;
     // Filled in by the resolve-criu adapter.
     std::string criu_binary;
+    // Set when the request runs inside the CLI (--no-server): the CLI's own stdin, stdout
+    // and stderr, which a restored process gets instead of its lost ones.
+    std::vector<int> caller_stdio = {};
+    // Takes ownership of a process restored as this process's child (the daemon reaps it).
+    // Unset inside the CLI, which waits for the child itself.
+    std::function<void(int pid)> adopt_child = {};
 };
 
 }  // namespace cedana::daemon

@@ -4,7 +4,9 @@
 
 #include "api/metadata.hpp"
 #include "api/profile_convert.hpp"
+#include "daemon/dump_route.hpp"
 #include "daemon/health_route.hpp"
+#include "daemon/restore_route.hpp"
 #include "daemon/request_context.hpp"
 #include "pipeline/profile.hpp"
 #include "util/error.hpp"
@@ -33,11 +35,16 @@ std::string metadata(const grpc::ServerContext& context, const char* key) {
     return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
+}  // namespace
+
 // Runs one request: builds its context, runs `route`, reports errors and timings.
 template <typename Route>
-grpc::Status serve(grpc::ServerContext& context, const nlohmann::json& config, const char* what, Route&& route) {
-    RequestContext ctx{.base_config = config, .config_override = metadata(context, api::kConfigKey), .config = {}, .criu_binary = {}};
-    const bool profiling = metadata(context, api::kProfilingKey) == "1" || config.at("profiling").at("enabled").get<bool>();
+grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Route&& route) {
+    RequestContext ctx;
+    ctx.base_config = config_;
+    ctx.config_override = metadata(context, api::kConfigKey);
+    ctx.adopt_child = [this](int pid) { reaper_.adopt(pid); };
+    const bool profiling = metadata(context, api::kProfilingKey) == "1" || config_.at("profiling").at("enabled").get<bool>();
     pipeline::Profile profile;
     grpc::Status status = grpc::Status::OK;
     try {
@@ -55,12 +62,26 @@ grpc::Status serve(grpc::ServerContext& context, const nlohmann::json& config, c
     return status;
 }
 
-}  // namespace
-
 grpc::Status Service::HealthCheck(grpc::ServerContext* context, const v1::HealthCheckReq* request, v1::HealthCheckResp* response) {
-    return serve(*context, config_, "health check", [&](RequestContext& ctx, pipeline::Profile* profile) {
+    return serve(*context, "health check", [&](RequestContext& ctx, pipeline::Profile* profile) {
         v1::HealthCheckReq req = *request;
         run_health_check(ctx, req, *response, profile);
+    });
+}
+
+grpc::Status Service::Dump(grpc::ServerContext* context, const v1::DumpReq* request, v1::DumpResp* response) {
+    return serve(*context, "dump", [&](RequestContext& ctx, pipeline::Profile* profile) {
+        v1::DumpReq req = *request;
+        run_dump(ctx, req, *response, profile);
+        spdlog::info("dumped {} {} to {}", req.type(), req.pid(), response->path());
+    });
+}
+
+grpc::Status Service::Restore(grpc::ServerContext* context, const v1::RestoreReq* request, v1::RestoreResp* response) {
+    return serve(*context, "restore", [&](RequestContext& ctx, pipeline::Profile* profile) {
+        v1::RestoreReq req = *request;
+        run_restore(ctx, req, *response, profile);
+        spdlog::info("restored {} from {} as PID {}", req.type(), req.path(), response->pid());
     });
 }
 

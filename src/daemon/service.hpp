@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cedana/daemon/v1/daemon.grpc.pb.h"
+#include "daemon/reaper.hpp"
 
 namespace cedana::daemon {
 
@@ -15,9 +16,17 @@ public:
 
     grpc::Status HealthCheck(grpc::ServerContext* context, const cedana::daemon::v1::HealthCheckReq* request,
                              cedana::daemon::v1::HealthCheckResp* response) override;
+    grpc::Status Dump(grpc::ServerContext* context, const cedana::daemon::v1::DumpReq* request,
+                      cedana::daemon::v1::DumpResp* response) override;
+    grpc::Status Restore(grpc::ServerContext* context, const cedana::daemon::v1::RestoreReq* request,
+                         cedana::daemon::v1::RestoreResp* response) override;
 
 private:
+    template <typename Route>
+    grpc::Status serve(grpc::ServerContext& context, const char* what, Route&& route);
+
     nlohmann::json config_;
+    Reaper reaper_;
 };
 
 }  // namespace cedana::daemon

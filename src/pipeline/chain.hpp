@@ -58,29 +58,36 @@ private:
 
     using Clock = std::chrono::steady_clock;
 
-    // Returns the time the step took in all, so the caller can subtract it from its own.
-    Clock::duration run_from(std::size_t index, Context& ctx, Req& req, Resp& resp, Profile* profile) const {
+    // Adds the time `next` took to the caller's `inner` on every way out, so that a step's
+    // own time excludes its inner steps also when they throw.
+    struct InnerTimer {
+        Clock::duration& inner;
+        Clock::time_point start = Clock::now();
+        ~InnerTimer() { inner += Clock::now() - start; }
+    };
+
+    // Records the step's own time also when it throws, so a failed request is profiled too.
+    struct Record {
+        Profile* profile;
+        std::size_t slot;
+        Clock::time_point start;
+        const Clock::duration& inner;
+        ~Record() {
+            if (profile != nullptr) profile->finish(slot, Clock::now() - start - inner);
+        }
+    };
+
+    void run_from(std::size_t index, Context& ctx, Req& req, Resp& resp, Profile* profile) const {
         const StepDef& step = index < steps_.size() ? steps_[index] : handler_;
-        const auto start = Clock::now();
         Clock::duration inner{0};
         const std::size_t slot = profile != nullptr ? profile->begin(step.name, step.component) : 0;
-        // Records the step's time also when it throws, so a failed request is profiled too.
-        struct Record {
-            Profile* profile;
-            std::size_t slot;
-            Clock::time_point start;
-            const Clock::duration& inner;
-            ~Record() {
-                if (profile != nullptr) profile->finish(slot, Clock::now() - start - inner);
-            }
-        } record{profile, slot, start, inner};
-
+        const Record record{profile, slot, Clock::now(), inner};
         const Next next = [&](Context& c, Req& q, Resp& r) {
             if (index >= steps_.size()) throw std::logic_error("the handler has no next step");
-            inner += run_from(index + 1, c, q, r, profile);
+            const InnerTimer timer{inner};
+            run_from(index + 1, c, q, r, profile);
         };
         step.fn(ctx, req, resp, next);
-        return Clock::now() - start;
     }
 
     std::vector<StepDef> steps_;

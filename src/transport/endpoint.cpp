@@ -62,6 +62,7 @@ Endpoint parse_endpoint(const std::string& address, const std::string& protocol)
         }
         std::string host = address.substr(0, colon);
         if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (host.empty()) fail(ErrorKind::invalid_argument, "invalid address {} for tcp: the host is empty", address);
         ep.host = host;
         ep.port = parse_port(std::string_view(address).substr(colon + 1), address);
         return ep;

@@ -31,7 +31,8 @@ void add_check_command(CLI::App& root, Globals& globals) {
     cmd->add_flag("--full", *full, "also run the installed plugins' checks and CRIU's optional feature checks");
     cmd->callback([&globals, full] {
         const config::Loaded loaded = globals.load_config();
-        daemon::RequestContext ctx{.base_config = loaded.json, .config_override = {}, .config = {}, .criu_binary = {}};
+        daemon::RequestContext ctx;
+        ctx.base_config = loaded.json;
         v1::HealthCheckReq req;
         req.set_full(*full);
         v1::HealthCheckResp resp;

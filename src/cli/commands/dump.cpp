@@ -1,4 +1,11 @@
+#include <filesystem>
+#include <iostream>
+
+#include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/criu_flags.hpp"
+#include "cli/profile_table.hpp"
+#include "util/error.hpp"
 
 namespace cedana::cli {
 
@@ -9,14 +16,7 @@ struct DumpOptions {
     std::string name;
     std::string compression;
     int streams = 0;
-    bool leave_running = false;
-    bool shell_job = false;
-    bool tcp_established = false;
-    bool skip_in_flight = false;
-    bool file_locks = false;
-    bool link_remap = false;
-    std::vector<std::string> externals;
-    std::string criu_opts;
+    CriuFlagValues criu;
     std::string root;
     std::string ns;
     std::string image;
@@ -31,26 +31,46 @@ void add_shared_flags(CLI::App& dump, DumpOptions& o) {
     dump.add_option("--name", o.name, "name of the checkpoint (default dump-<type>-<time>)");
     dump.add_option("--compression", o.compression, "none, tar, gzip, lz4, zlib or zstd (default Checkpoint.Compression)");
     dump.add_option("--streams", o.streams, "write N parallel image streams (N >= 2)");
-    dump.add_flag("--leave-running", o.leave_running, "leave the process running after the dump");
-    dump.add_flag("--shell-job", o.shell_job, "the process was started from a shell and shares its session");
-    dump.add_flag("--tcp-established", o.tcp_established, "checkpoint established TCP connections");
-    dump.add_flag("--skip-in-flight", o.skip_in_flight, "skip TCP connections that are being opened");
-    dump.add_flag("--file-locks", o.file_locks, "checkpoint file locks");
-    dump.add_flag("--link-remap", o.link_remap, "allow linked remaps of deleted files");
-    dump.add_option("--external", o.externals, "an external resource, as CRIU's --external (repeatable)");
-    dump.add_option("--criu-opts", o.criu_opts, "CRIU options as JSON, by name; override the flags above");
+    dump.add_flag("--leave-running", o.criu.leave_running, "leave the process running after the dump");
+    dump.add_flag("--skip-in-flight", o.criu.skip_in_flight, "skip TCP connections that are being opened");
+    add_common_criu_flags(dump, o.criu);
+}
+
+void dump_process(Globals& globals, const DumpOptions& o) {
+    int pid = 0;
+    try {
+        std::size_t used = 0;
+        pid = std::stoi(o.target, &used);
+        if (used != o.target.size()) throw std::invalid_argument(o.target);
+    } catch (const std::exception&) {
+        fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a number", o.target);
+    }
+    cedana::daemon::v1::DumpReq req;
+    req.set_type("process");
+    req.set_pid(pid);
+    if (!o.dir.empty()) req.set_dir(std::filesystem::absolute(o.dir).lexically_normal().string());
+    req.set_name(o.name);
+    req.set_compression(o.compression);
+    req.set_streams(o.streams);
+    *req.mutable_criu() = o.criu.to_proto();
+
+    const config::Loaded loaded = globals.load_config();
+    Client client(loaded.config, globals.config_json, globals.want_profile(loaded.config));
+    const auto resp = client.dump(req);
+    if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
+    std::cout << "Dumped to " << resp.path() << std::endl;
 }
 
 }  // namespace
 
-void add_dump_commands(CLI::App& root, Globals&) {
+void add_dump_commands(CLI::App& root, Globals& globals) {
     auto o = std::make_shared<DumpOptions>();
     auto* dump = root.add_subcommand("dump", "Checkpoint a process, container or job")->require_subcommand(1);
     add_shared_flags(*dump, *o);
 
     auto* process = dump->add_subcommand("process", "Checkpoint a process tree by its PID");
     process->add_option("PID", o->target, "the process to checkpoint")->required();
-    not_available_yet(*process, "process checkpoint/restore");
+    process->callback([&globals, o] { dump_process(globals, *o); });
 
     auto* runc = dump->add_subcommand("runc", "Checkpoint a runc container");
     runc->add_option("container-id", o->target, "the container")->required();

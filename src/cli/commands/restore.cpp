@@ -1,4 +1,18 @@
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/profile_convert.hpp"
+#include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/criu_flags.hpp"
+#include "cli/profile_table.hpp"
+#include "daemon/restore_route.hpp"
+#include "util/error.hpp"
 
 namespace cedana::cli {
 
@@ -11,14 +25,7 @@ struct RestoreOptions {
     std::string out;
     std::string pid_file;
     bool no_server = false;
-    bool leave_stopped = false;
-    bool shell_job = false;
-    bool tcp_established = false;
-    bool tcp_close = false;
-    bool file_locks = false;
-    bool link_remap = false;
-    std::vector<std::string> externals;
-    std::string criu_opts;
+    CriuFlagValues criu;
     std::string gpu_id;
     std::string bundle;
     std::string id;
@@ -46,14 +53,9 @@ void add_shared_flags(CLI::App& restore, RestoreOptions& o) {
     restore.add_option("-o,--out", o.out, "file for the restored process's stdout and stderr");
     restore.add_option("--pid-file", o.pid_file, "write the restored PID to this file");
     restore.add_flag("--no-server", o.no_server, "restore as a child of this command, without a daemon");
-    restore.add_flag("--leave-stopped", o.leave_stopped, "leave the restored process stopped");
-    restore.add_flag("--shell-job", o.shell_job, "the process was a shell job");
-    restore.add_flag("--tcp-established", o.tcp_established, "restore established TCP connections");
-    restore.add_flag("--tcp-close", o.tcp_close, "restore TCP connections closed");
-    restore.add_flag("--file-locks", o.file_locks, "restore file locks");
-    restore.add_flag("--link-remap", o.link_remap, "allow linked remaps of deleted files");
-    restore.add_option("--external", o.externals, "an external resource, as CRIU's --external (repeatable)");
-    restore.add_option("--criu-opts", o.criu_opts, "CRIU options as JSON, by name; override the flags above");
+    restore.add_flag("--leave-stopped", o.criu.leave_stopped, "leave the restored process stopped");
+    restore.add_flag("--tcp-close", o.criu.tcp_close, "restore TCP connections closed");
+    add_common_criu_flags(restore, o.criu);
     restore.add_option("--gpu-id", o.gpu_id, "GPU to restore onto");
 }
 
@@ -79,16 +81,71 @@ void add_containerd_flags(CLI::App& cmd, RestoreOptions& o) {
     cmd.add_option("--gpus", o.gpus, "GPUs, e.g. 0,1");
 }
 
+std::string absolute(const std::string& path) {
+    return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+}
+
+void write_pid_file(const std::string& path, int pid) {
+    if (path.empty()) return;
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << pid << '\n';
+        if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}", path);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}: {}", path, ec.message());
+}
+
+// --no-server: the restore runs in this process, the restored process becomes its child and
+// writes straight to this process's stdio; its exit status becomes ours.
+[[noreturn]] void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const RestoreOptions& o) {
+    const config::Loaded loaded = globals.load_config();
+    daemon::RequestContext ctx;
+    ctx.base_config = loaded.json;
+    ctx.caller_stdio = {0, 1, 2};
+    cedana::daemon::v1::RestoreResp resp;
+    pipeline::Profile profile;
+    const bool profiling = globals.want_profile(loaded.config);
+    daemon::run_restore(ctx, req, resp, profiling ? &profile : nullptr);
+    if (profiling) std::cerr << format_profile(api::to_proto(profile));
+    write_pid_file(o.pid_file, resp.pid());
+    std::cout.flush();
+    int status = 0;
+    while (::waitpid(resp.pid(), &status, 0) < 0) {
+        if (errno != EINTR) fail(ErrorKind::internal, "cannot wait for restored process {}: {}", resp.pid(), std::strerror(errno));
+    }
+    std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+void restore_process(Globals& globals, const RestoreOptions& o) {
+    if (o.attach || o.attachable) fail(ErrorKind::unimplemented, "--attach and --attachable arrive with managed jobs; use --out or --no-server");
+    cedana::daemon::v1::RestoreReq req;
+    req.set_type("process");
+    req.set_path(absolute(o.path));
+    req.set_out(absolute(o.out));
+    *req.mutable_criu() = o.criu.to_proto();
+    if (o.no_server) restore_here(globals, req, o);
+
+    const config::Loaded loaded = globals.load_config();
+    Client client(loaded.config, globals.config_json, globals.want_profile(loaded.config));
+    const auto resp = client.restore(req);
+    write_pid_file(o.pid_file, resp.pid());
+    if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
+    std::cout << "Restored PID " << resp.pid() << " from " << req.path() << std::endl;
+}
+
 }  // namespace
 
-void add_restore_commands(CLI::App& root, Globals&) {
+void add_restore_commands(CLI::App& root, Globals& globals) {
     auto o = std::make_shared<RestoreOptions>();
     auto* restore = root.add_subcommand("restore", "Restore a process, container or job from a checkpoint")->require_subcommand(1);
     add_shared_flags(*restore, *o);
 
     auto* process = restore->add_subcommand("process", "Restore a process tree, keeping its PIDs");
     process->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    not_available_yet(*process, "process checkpoint/restore");
+    process->callback([&globals, o] { restore_process(globals, *o); });
 
     auto* runc = restore->add_subcommand("runc", "Restore a runc container");
     runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();

@@ -1,0 +1,202 @@
+#include "daemon/dump_route.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "daemon/adapters.hpp"
+#include "engine/criu_log.hpp"
+#include "engine/criu_options.hpp"
+#include "engine/criu_rpc.hpp"
+#include "engine/criu_version.hpp"
+#include "images/archive.hpp"
+#include "images/compression.hpp"
+#include "images/metadata.hpp"
+#include "images/staging.hpp"
+#include "pipeline/chain.hpp"
+#include "proc/process_info.hpp"
+#include "proc/process_tree.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::daemon {
+
+namespace v1 = cedana::daemon::v1;
+namespace fs = std::filesystem;
+
+namespace {
+
+// What the adapters of one dump learn and hand on; lives for the request.
+struct DumpState {
+    images::Compression compression = images::Compression::none;
+    fs::path final_path;
+    std::optional<images::Staging> staging;
+    proc::ProcessInfo process;
+    images::Metadata meta;
+    bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
+};
+
+struct DumpCtx : RequestContext {
+    DumpState dump;
+};
+
+using DumpChain = pipeline::Chain<DumpCtx, v1::DumpReq, v1::DumpResp>;
+using Next = DumpChain::Next;
+
+std::string hostname() {
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
+
+// Refuses bad input before anything is touched.
+void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    if (req.type() != "process") fail(ErrorKind::unimplemented, "dump of type \"{}\" is not available yet", req.type());
+    if (req.pid() <= 0) fail(ErrorKind::invalid_argument, "invalid PID {}: expected a positive process id", req.pid());
+    if (req.compression().empty()) req.set_compression(ctx.config.checkpoint.compression);
+    ctx.dump.compression = images::parse_compression(req.compression());
+    const int streams = req.streams() != 0 ? req.streams() : ctx.config.checkpoint.streams;
+    if (streams >= 2) fail(ErrorKind::unimplemented, "--streams {}: streamed checkpoints are not available yet; omit --streams", streams);
+    if (req.streams() < 0) fail(ErrorKind::invalid_argument, "--streams {}: must be 2 or more", req.streams());
+    if (req.dir().empty()) req.set_dir(ctx.config.checkpoint.dir);
+    if (!req.name().empty() && (req.name().find('/') != std::string::npos || req.name() == "." || req.name() == "..")) {
+        fail(ErrorKind::invalid_argument, "--name \"{}\": a checkpoint name cannot contain '/'", req.name());
+    }
+    // Parsed now only to refuse unknown options early; applied by the handler.
+    criu_opts probe;
+    engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
+    next(ctx, req, resp);
+}
+
+void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    ctx.dump.process = proc::inspect(req.pid());
+    next(ctx, req, resp);
+}
+
+// CRIU leaves the dumped tree stopped; only once the checkpoint is safely published does
+// the tree end (or go on, with --leave-running). Any failure after CRIU's part, such as a full
+// disk while packing, resumes it, so a failed dump never loses the process.
+void settle_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    try {
+        next(ctx, req, resp);
+    } catch (...) {
+        if (proc::exists(req.pid())) proc::signal_tree(req.pid(), SIGCONT);
+        throw;
+    }
+    if (ctx.dump.keep_running) {
+        proc::signal_tree(req.pid(), SIGCONT);
+    } else {
+        proc::kill_tree(req.pid(), std::chrono::seconds(5));
+    }
+}
+
+void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    if (req.name().empty()) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+        req.set_name(fmt::format("dump-{}-{}", req.type(), ns.count()));
+    }
+    ctx.dump.final_path = fs::path(req.dir()) / (req.name() + images::extension(ctx.dump.compression));
+    std::error_code ec;
+    if (fs::exists(ctx.dump.final_path, ec)) {
+        fail(ErrorKind::invalid_argument, "{} already exists; choose another --name or --dir", ctx.dump.final_path.string());
+    }
+    ctx.dump.staging.emplace(req.dir(), req.name());
+    next(ctx, req, resp);
+    resp.set_path(ctx.dump.final_path.string());
+}
+
+// On the way back: packs the images into the archive (or publishes the directory as is).
+void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    next(ctx, req, resp);
+    auto& staging = *ctx.dump.staging;
+    if (ctx.dump.compression == images::Compression::none) {
+        staging.publish(staging.work_dir(), ctx.dump.final_path);
+        resp.set_size(resp.image_size());
+        return;
+    }
+    images::pack(staging.work_dir(), staging.partial_file(), ctx.dump.compression);
+    resp.set_size(fs::file_size(staging.partial_file()));
+    staging.publish(staging.partial_file(), ctx.dump.final_path);
+}
+
+// On the way back: records what was dumped and the checksum of every image.
+void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    next(ctx, req, resp);
+    auto& meta = ctx.dump.meta;
+    meta.type = req.type();
+    meta.pid = ctx.dump.process.pid;
+    meta.command = ctx.dump.process.command;
+    meta.compression = images::name_of(ctx.dump.compression);
+    meta.criu_version = engine::criu_version(ctx.criu_binary);
+    meta.host = hostname();
+    meta.time_unix = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    meta.stdio = ctx.dump.process.stdio;
+    meta.files = images::checksum_dir(ctx.dump.staging->work_dir(), {images::kMetadataFile});
+    images::write_metadata(ctx.dump.staging->work_dir(), meta);
+    resp.set_image_size(meta.total_size());
+}
+
+void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
+    if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
+    const fs::path& dir = ctx.dump.staging->work_dir();
+    util::UniqueFd dir_fd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!dir_fd) fail(ErrorKind::failed_precondition, "cannot open {}: {}", dir.string(), std::strerror(errno));
+
+    criu_req creq;
+    creq.set_type(DUMP);
+    auto* opts = creq.mutable_opts();
+    if (ctx.config.criu.leave_running) opts->set_leave_running(true);
+    if (ctx.dump.process.is_shell_job()) opts->set_shell_job(true);
+    // A terminal on stdio belongs to the user's session, not to the process: CRIU leaves it
+    // out and restore hands the process a replacement.
+    for (const auto& file : ctx.dump.process.stdio) {
+        if (file.kind == "tty") opts->add_external(file.key);
+    }
+    engine::apply_criu_flags(req.criu(), ctx.config.criu.options, *opts);
+    ctx.dump.keep_running = opts->leave_running();
+    opts->set_leave_running(false);
+    opts->set_leave_stopped(true);
+    opts->set_images_dir_fd(dir_fd.get());
+    opts->set_pid(req.pid());
+    opts->set_log_file("dump.log");
+    opts->set_log_level(4);
+    ctx.dump.meta.shell_job = opts->shell_job();
+
+    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq);
+    if (!cresp.success()) {
+        fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}; the process was left running as it was. CRIU's log says:{}",
+             req.pid(), engine::log_errors(dir / "dump.log"));
+    }
+}
+
+const DumpChain& chain() {
+    static const DumpChain c = [] {
+        DumpChain built;
+        built.use("request-config", "daemon", adapters::request_config)
+            .use("validate", "daemon", validate)
+            .use("resolve-criu", "criu", adapters::resolve_criu)
+            .use("resolve-process", "process", resolve_process)
+            .use("settle-process", "process", settle_process)
+            .use("stage", "images", stage)
+            .use("pack", "images", pack)
+            .use("metadata", "images", write_metadata)
+            .handle("criu-dump", "criu", criu_dump);
+        return built;
+    }();
+    return c;
+}
+
+}  // namespace
+
+void run_dump(RequestContext& base, v1::DumpReq& req, v1::DumpResp& resp, pipeline::Profile* profile) {
+    DumpCtx ctx;
+    static_cast<RequestContext&>(ctx) = base;
+    chain().run(ctx, req, resp, profile);
+}
+
+}  // namespace cedana::daemon

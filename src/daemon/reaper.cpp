@@ -1,0 +1,93 @@
+#include "daemon/reaper.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "util/error.hpp"
+
+namespace cedana::daemon {
+
+namespace {
+
+void poke(int fd) {
+    const std::uint64_t one = 1;
+    if (::write(fd, &one, sizeof one) != sizeof one) spdlog::warn("reaper: cannot wake: {}", std::strerror(errno));
+}
+
+}  // namespace
+
+Reaper::Reaper() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (!wake_) fail(ErrorKind::internal, "eventfd: {}", std::strerror(errno));
+    thread_ = std::thread([this] { loop(); });
+}
+
+Reaper::~Reaper() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    poke(wake_.get());
+    thread_.join();
+}
+
+void Reaper::adopt(int pid) {
+    util::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) {
+        spdlog::warn("cannot watch restored process {}: {}", pid, std::strerror(errno));
+        return;
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        children_.emplace(pid, std::move(pidfd));
+    }
+    poke(wake_.get());
+}
+
+void Reaper::loop() {
+    for (;;) {
+        std::vector<pollfd> fds{{wake_.get(), POLLIN, 0}};
+        std::vector<int> pids;
+        {
+            const std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            for (const auto& [pid, fd] : children_) {
+                fds.push_back({fd.get(), POLLIN, 0});
+                pids.push_back(pid);
+            }
+        }
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            spdlog::error("reaper: poll: {}", std::strerror(errno));
+            return;
+        }
+        if (fds[0].revents & POLLIN) {
+            std::uint64_t count = 0;
+            [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
+        }
+        for (std::size_t i = 1; i < fds.size(); ++i) {
+            if (!(fds[i].revents & POLLIN)) continue;
+            const int pid = pids[i - 1];
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) == pid) {
+                if (WIFEXITED(status)) {
+                    spdlog::info("restored process {} exited with status {}", pid, WEXITSTATUS(status));
+                } else if (WIFSIGNALED(status)) {
+                    spdlog::info("restored process {} was killed by signal {}", pid, WTERMSIG(status));
+                }
+            }
+            const std::lock_guard lock(mutex_);
+            children_.erase(pid);
+        }
+    }
+}
+
+}  // namespace cedana::daemon

@@ -1,0 +1,34 @@
+#pragma once
+// Reaps the processes the daemon restored as its children, so none lingers as a zombie.
+// Each child is watched through a pidfd: a catch-all waitpid(-1) would also take the exit
+// statuses of the CRIU processes the engine waits for itself.
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "util/unique_fd.hpp"
+
+namespace cedana::daemon {
+
+class Reaper {
+public:
+    Reaper();
+    ~Reaper();
+    Reaper(const Reaper&) = delete;
+    Reaper& operator=(const Reaper&) = delete;
+
+    // Takes a child of this process; it is reaped when it exits and its status is logged.
+    void adopt(int pid);
+
+private:
+    void loop();
+
+    std::mutex mutex_;
+    std::map<int, util::UniqueFd> children_;  // pid → pidfd
+    util::UniqueFd wake_;                     // eventfd: a new child, or stop
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace cedana::daemon

@@ -1,0 +1,212 @@
+#include "daemon/restore_route.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/adapters.hpp"
+#include "engine/criu_log.hpp"
+#include "engine/criu_options.hpp"
+#include "engine/criu_rpc.hpp"
+#include "images/archive.hpp"
+#include "images/compression.hpp"
+#include "images/metadata.hpp"
+#include "pipeline/chain.hpp"
+#include "proc/process_info.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::daemon {
+
+namespace v1 = cedana::daemon::v1;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A directory an archive is extracted into, removed when the restore is over.
+class ScratchDir {
+public:
+    explicit ScratchDir(const fs::path& near) {
+        std::string pattern = (near / ".cedana-restore-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            pattern = (fs::temp_directory_path() / ".cedana-restore-XXXXXX").string();
+            if (::mkdtemp(pattern.data()) == nullptr) fail(ErrorKind::failed_precondition, "cannot create a directory to extract the checkpoint: {}", std::strerror(errno));
+        }
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+struct RestoreState {
+    fs::path images;
+    std::optional<ScratchDir> scratch;
+    std::optional<images::Metadata> meta;
+    std::vector<util::UniqueFd> replacements;
+    std::vector<engine::InheritFd> inherit;
+};
+
+struct RestoreCtx : RequestContext {
+    RestoreState restore;
+};
+
+using RestoreChain = pipeline::Chain<RestoreCtx, v1::RestoreReq, v1::RestoreResp>;
+using Next = RestoreChain::Next;
+
+void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (req.type() != "process") fail(ErrorKind::unimplemented, "restore of type \"{}\" is not available yet", req.type());
+    if (req.path().empty()) fail(ErrorKind::invalid_argument, "--path is required: the checkpoint directory or archive to restore");
+    criu_opts probe;
+    engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
+    next(ctx, req, resp);
+}
+
+void open_checkpoint(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    const fs::path path(req.path());
+    const images::Compression format = images::detect(path);
+    if (format == images::Compression::none) {
+        ctx.restore.images = path;
+    } else {
+        ctx.restore.scratch.emplace(path.parent_path());
+        images::unpack(path, format, ctx.restore.scratch->path());
+        ctx.restore.images = ctx.restore.scratch->path();
+    }
+    next(ctx, req, resp);
+}
+
+void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    const fs::path& dir = ctx.restore.images;
+    if (fs::exists(dir / images::kMetadataFile)) {
+        ctx.restore.meta = images::read_metadata(dir);
+        if (ctx.restore.meta->type != req.type()) {
+            fail(ErrorKind::invalid_argument, "{} is a {} checkpoint, not a {} one", req.path(), ctx.restore.meta->type, req.type());
+        }
+        images::verify_images(dir, *ctx.restore.meta);
+    } else if (fs::exists(dir / "inventory.img")) {
+        spdlog::warn("{} has no {}: restoring plain CRIU images without verifying them", req.path(), images::kMetadataFile);
+    } else {
+        fail(ErrorKind::invalid_argument, "{} is not a checkpoint: it holds neither {} nor CRIU images", req.path(), images::kMetadataFile);
+    }
+    next(ctx, req, resp);
+}
+
+void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (ctx.restore.meta && proc::exists(ctx.restore.meta->pid)) {
+        const auto other = proc::inspect(ctx.restore.meta->pid);
+        fail(ErrorKind::failed_precondition,
+             "PID {} is taken by another process ({}): the checkpointed process must get its PID back; end that process and retry",
+             ctx.restore.meta->pid, other.command.empty() ? "unknown" : other.command);
+    }
+    next(ctx, req, resp);
+}
+
+util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req, int stdio_fd) {
+    if (stdio_fd > 0 && !req.out().empty()) {
+        util::UniqueFd fd(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+        if (!fd) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
+        return fd;
+    }
+    if (stdio_fd < static_cast<int>(ctx.caller_stdio.size())) {
+        util::UniqueFd fd(::fcntl(ctx.caller_stdio[static_cast<std::size_t>(stdio_fd)], F_DUPFD_CLOEXEC, 0));
+        if (fd) return fd;
+    }
+    util::UniqueFd fd(::open("/dev/null", stdio_fd == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC));
+    if (!fd) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
+    return fd;
+}
+
+// The dumped process's stdin, stdout and stderr led to the caller's pipes and terminal, which
+// are gone or belong to someone else now: each gets a replacement (--out, the CLI's own
+// stdio with --no-server, else /dev/null), handed to CRIU as an inherited fd.
+void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (ctx.restore.meta) {
+        std::map<std::string, bool> seen;
+        for (const auto& file : ctx.restore.meta->stdio) {
+            const bool replace = file.kind == "pipe" || file.kind == "tty" || file.kind == "socket" || (file.kind == "file" && file.fd > 0 && !req.out().empty());
+            if (!replace || seen[file.key]) continue;
+            seen[file.key] = true;
+            ctx.restore.replacements.push_back(open_replacement(ctx, req, file.fd));
+            ctx.restore.inherit.push_back({file.key, ctx.restore.replacements.back().get()});
+        }
+    }
+    next(ctx, req, resp);
+}
+
+// A failed restore's root task was already forked as our child (restore-as-sibling) when
+// CRIU killed it; without this wait it would stay behind as a zombie.
+void reap_failed_root(int pid) {
+    if (proc::parent_of(pid) != ::getpid()) return;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
+    if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
+    const fs::path& dir = ctx.restore.images;
+    util::UniqueFd dir_fd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!dir_fd) fail(ErrorKind::failed_precondition, "cannot open {}: {}", dir.string(), std::strerror(errno));
+
+    criu_req creq;
+    creq.set_type(RESTORE);
+    auto* opts = creq.mutable_opts();
+    if (ctx.restore.meta && ctx.restore.meta->shell_job) opts->set_shell_job(true);
+    engine::apply_criu_flags(req.criu(), ctx.config.criu.options, *opts);
+    opts->set_images_dir_fd(dir_fd.get());
+    opts->set_log_file("restore.log");
+    opts->set_log_level(4);
+    // The restored process becomes a child of this process (the daemon, or the CLI with
+    // --no-server), which reaps it.
+    opts->set_rst_sibling(true);
+
+    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit);
+    if (!cresp.success()) {
+        if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
+        fail(ErrorKind::failed_precondition, "CRIU could not restore {}; nothing was left running. CRIU's log says:{}", req.path(),
+             engine::log_errors(dir / "restore.log"));
+    }
+    resp.set_pid(cresp.restore().pid());
+    if (ctx.adopt_child) ctx.adopt_child(resp.pid());
+}
+
+const RestoreChain& chain() {
+    static const RestoreChain c = [] {
+        RestoreChain built;
+        built.use("request-config", "daemon", adapters::request_config)
+            .use("validate", "daemon", validate)
+            .use("resolve-criu", "criu", adapters::resolve_criu)
+            .use("open-checkpoint", "images", open_checkpoint)
+            .use("verify", "images", verify)
+            .use("check-pid", "process", check_pid)
+            .use("stdio", "process", stdio)
+            .handle("criu-restore", "criu", criu_restore);
+        return built;
+    }();
+    return c;
+}
+
+}  // namespace
+
+void run_restore(RequestContext& base, v1::RestoreReq& req, v1::RestoreResp& resp, pipeline::Profile* profile) {
+    RestoreCtx ctx;
+    static_cast<RequestContext&>(ctx) = base;
+    chain().run(ctx, req, resp, profile);
+}
+
+}  // namespace cedana::daemon

@@ -1,0 +1,153 @@
+#include "engine/criu_rpc.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+extern char** environ;
+
+namespace cedana::engine {
+
+namespace {
+
+// Where descriptors land in CRIU: the RPC socket, then the inherited ones in order.
+constexpr int kSocketFd = 3;
+// Parent-side copies are moved above this first, so that no dup2 of the child's file actions
+// overwrites a source another action still needs.
+constexpr int kStagingFloor = 100;
+
+util::UniqueFd stage(int fd) {
+    util::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, kStagingFloor));
+    if (!copy) fail(ErrorKind::internal, "cannot pass descriptor {} to CRIU: {}", fd, std::strerror(errno));
+    return copy;
+}
+
+// The CRIU process, killed and reaped if the conversation is abandoned.
+class Child {
+public:
+    explicit Child(pid_t pid) : pid_(pid) {}
+    ~Child() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        wait();
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    int wait() {
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+        return status;
+    }
+
+private:
+    pid_t pid_;
+};
+
+void send_message(int fd, const criu_req& req) {
+    const std::string bytes = req.SerializeAsString();
+    if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+        fail(ErrorKind::internal, "cannot send a request to CRIU: {}", std::strerror(errno));
+    }
+}
+
+criu_resp receive_message(int fd) {
+    // SOCK_SEQPACKET keeps message boundaries; peek with MSG_TRUNC gives the whole size.
+    char probe = 0;
+    ssize_t size = 0;
+    do {
+        size = ::recv(fd, &probe, 1, MSG_PEEK | MSG_TRUNC);
+    } while (size < 0 && errno == EINTR);
+    if (size <= 0) {
+        fail(ErrorKind::internal, "CRIU ended the conversation without an answer{}", size < 0 ? std::string(": ") + std::strerror(errno) : "");
+    }
+    std::string buffer(static_cast<std::size_t>(size), '\0');
+    if (::recv(fd, buffer.data(), buffer.size(), 0) != size) {
+        fail(ErrorKind::internal, "cannot read CRIU's answer: {}", std::strerror(errno));
+    }
+    criu_resp resp;
+    if (!resp.ParseFromString(buffer)) fail(ErrorKind::internal, "CRIU sent an answer that does not parse");
+    return resp;
+}
+
+}  // namespace
+
+criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+        fail(ErrorKind::internal, "socketpair for CRIU: {}", std::strerror(errno));
+    }
+    util::UniqueFd ours(pair[0]);
+    util::UniqueFd theirs(pair[1]);
+
+    std::vector<util::UniqueFd> staged;
+    staged.push_back(stage(theirs.get()));
+    for (std::size_t i = 0; i < inherit.size(); ++i) {
+        staged.push_back(stage(inherit[i].fd));
+        auto* entry = req.mutable_opts()->add_inherit_fd();
+        entry->set_key(inherit[i].key);
+        entry->set_fd(kSocketFd + 1 + static_cast<int>(i));
+    }
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    for (std::size_t i = 0; i < staged.size(); ++i) {
+        posix_spawn_file_actions_adddup2(&actions, staged[i].get(), kSocketFd + static_cast<int>(i));
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    sigset_t all;
+    sigfillset(&all);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    const std::string fd_arg = std::to_string(kSocketFd);
+    std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("swrk"), const_cast<char*>(fd_arg.c_str()), nullptr};
+    pid_t pid = -1;
+    const int err = ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (err != 0) fail(ErrorKind::failed_precondition, "cannot start CRIU ({}): {}", binary, std::strerror(err));
+    Child child(pid);
+    staged.clear();
+    theirs.reset();
+
+    send_message(ours.get(), req);
+    for (;;) {
+        criu_resp resp = receive_message(ours.get());
+        if (resp.type() != NOTIFY) {
+            ours.reset();
+            child.wait();
+            return resp;
+        }
+        criu_req ack;
+        ack.set_type(NOTIFY);
+        ack.set_notify_success(true);
+        if (notify) {
+            try {
+                notify(resp.notify().script(), resp.notify().pid());
+            } catch (...) {
+                ack.set_notify_success(false);
+                send_message(ours.get(), ack);
+                throw;
+            }
+        }
+        send_message(ours.get(), ack);
+    }
+}
+
+}  // namespace cedana::engine

@@ -1,0 +1,31 @@
+#pragma once
+// One CRIU operation over its RPC protocol: `criu swrk <fd>` on a SOCK_SEQPACKET socketpair,
+// one criu_req, then criu_resp messages until the final one, answering notify messages
+// (pre-dump, post-dump, pre-restore, post-restore, network-lock, …) on the way.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "criu/rpc.pb.h"
+
+namespace cedana::engine {
+
+// A descriptor the restored process gets instead of the file CRIU knows by `key`
+// (CRIU's inherit_fd: "pipe:[1234]", "tty[8800:16]", a path without its leading slash).
+struct InheritFd {
+    std::string key;
+    int fd = -1;  // in this process; handed to CRIU when it starts
+};
+
+// Called for each notify message with its script name ("post-dump", …) and PID; throwing
+// makes CRIU abort the operation.
+using NotifyFn = std::function<void(const std::string& script, int pid)>;
+
+// Runs `req` to completion with the CRIU at `binary` and returns the final response,
+// successful or not. Throws cedana::Error when CRIU cannot be started or the conversation
+// breaks off (CRIU crashed).
+criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit = {},
+                   const NotifyFn& notify = {});
+
+}  // namespace cedana::engine

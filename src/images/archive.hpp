@@ -1,0 +1,21 @@
+#pragma once
+// Packing a checkpoint directory into one archive file and back, in-process with libarchive
+// (and zlib for the zlib format).
+
+#include <filesystem>
+
+#include "images/compression.hpp"
+
+namespace cedana::images {
+
+// Writes the regular files of `dir` (not recursive: checkpoints are flat) into `archive`,
+// a tar stream compressed as `c` (not none). Uses both cores where the codec can: zstd runs
+// with worker threads. Throws cedana::Error; the caller removes a partial archive.
+void pack(const std::filesystem::path& dir, const std::filesystem::path& archive, Compression c);
+
+// Extracts `archive` into the existing, empty directory `dest`. Refuses, before writing
+// it, any entry that is not a plain file or directory or whose name could leave `dest`
+// (absolute, containing "..", a symlink or hard link, a device node, a FIFO).
+void unpack(const std::filesystem::path& archive, Compression c, const std::filesystem::path& dest);
+
+}  // namespace cedana::images

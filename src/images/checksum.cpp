@@ -1,0 +1,110 @@
+#include "images/checksum.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::images {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kChunk = 64ull << 20;
+
+// A read-only mapping of a whole file, unmapped on destruction.
+class Mapping {
+public:
+    explicit Mapping(const fs::path& path) {
+        util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
+        struct stat st{};
+        if (::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path.string(), std::strerror(errno));
+        size_ = static_cast<std::uint64_t>(st.st_size);
+        if (size_ == 0) return;
+        void* addr = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+        if (addr == MAP_FAILED) fail(ErrorKind::failed_precondition, "cannot map {}: {}", path.string(), std::strerror(errno));
+        data_ = static_cast<const unsigned char*>(addr);
+    }
+    ~Mapping() {
+        if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+    }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+
+    [[nodiscard]] const unsigned char* data() const { return data_; }
+    [[nodiscard]] std::uint64_t size() const { return size_; }
+
+private:
+    const unsigned char* data_ = nullptr;
+    std::uint64_t size_ = 0;
+};
+
+struct Job {
+    const Mapping* file;
+    std::uint64_t chunk;
+    std::uint64_t* out;
+};
+
+}  // namespace
+
+std::map<std::string, FileSum> checksum_dir(const fs::path& dir, const std::set<std::string>& skip) {
+    std::vector<std::string> names;
+    std::vector<std::unique_ptr<Mapping>> maps;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const std::string name = entry.path().filename().string();
+        if (!entry.is_regular_file() || skip.contains(name)) continue;
+        names.push_back(name);
+        maps.push_back(std::make_unique<Mapping>(entry.path()));
+    }
+
+    std::vector<std::vector<std::uint64_t>> digests(maps.size());
+    std::vector<Job> jobs;
+    for (std::size_t i = 0; i < maps.size(); ++i) {
+        const std::uint64_t chunks = std::max<std::uint64_t>(1, (maps[i]->size() + kChunk - 1) / kChunk);
+        digests[i].resize(chunks);
+        for (std::uint64_t c = 0; c < chunks; ++c) jobs.push_back({maps[i].get(), c, &digests[i][c]});
+    }
+
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t j = next++; j < jobs.size(); j = next++) {
+            const Job& job = jobs[j];
+            const std::uint64_t offset = job.chunk * kChunk;
+            const std::uint64_t length = std::min(kChunk, job.file->size() - std::min(offset, job.file->size()));
+            *job.out = XXH3_64bits(job.file->data() == nullptr ? nullptr : job.file->data() + offset, length);
+        }
+    };
+    const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
+    std::vector<std::jthread> pool;
+    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+    pool.clear();
+
+    std::map<std::string, FileSum> sums;
+    for (std::size_t i = 0; i < maps.size(); ++i) {
+        std::vector<unsigned char> le;
+        for (std::uint64_t d : digests[i]) {
+            for (int b = 0; b < 8; ++b) le.push_back(static_cast<unsigned char>(d >> (8 * b)));
+        }
+        sums[names[i]] = {maps[i]->size(), fmt::format("{:016x}", XXH3_64bits(le.data(), le.size()))};
+    }
+    return sums;
+}
+
+}  // namespace cedana::images

@@ -1,0 +1,87 @@
+#include "images/compression.hpp"
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "util/error.hpp"
+
+namespace cedana::images {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Named {
+    Compression c;
+    const char* name;
+    const char* ext;
+};
+
+constexpr std::array<Named, 6> kAll = {{
+    {Compression::none, "none", ""},
+    {Compression::tar, "tar", ".tar"},
+    {Compression::gzip, "gzip", ".tar.gz"},
+    {Compression::lz4, "lz4", ".tar.lz4"},
+    {Compression::zlib, "zlib", ".tar.zlib"},
+    {Compression::zstd, "zstd", ".tar.zst"},
+}};
+
+bool starts_with(const std::string& data, std::initializer_list<unsigned char> magic) {
+    if (data.size() < magic.size()) return false;
+    std::size_t i = 0;
+    for (unsigned char byte : magic) {
+        if (static_cast<unsigned char>(data[i++]) != byte) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Compression parse_compression(const std::string& name) {
+    for (const auto& n : kAll) {
+        if (name == n.name) return n.c;
+    }
+    fail(ErrorKind::invalid_argument, "unknown compression \"{}\": use none, tar, gzip, lz4, zlib or zstd", name);
+}
+
+std::string name_of(Compression c) {
+    for (const auto& n : kAll) {
+        if (n.c == c) return n.name;
+    }
+    return "?";
+}
+
+std::string extension(Compression c) {
+    for (const auto& n : kAll) {
+        if (n.c == c) return n.ext;
+    }
+    return "";
+}
+
+Compression detect(const fs::path& path) {
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) fail(ErrorKind::not_found, "checkpoint {} does not exist", path.string());
+    if (fs::is_directory(status)) return Compression::none;
+    if (!fs::is_regular_file(status)) fail(ErrorKind::invalid_argument, "checkpoint {} is neither a directory nor a file", path.string());
+
+    std::ifstream in(path, std::ios::binary);
+    std::string head(512, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    if (starts_with(head, {0x1f, 0x8b})) return Compression::gzip;
+    if (starts_with(head, {0x04, 0x22, 0x4d, 0x18})) return Compression::lz4;
+    if (starts_with(head, {0x28, 0xb5, 0x2f, 0xfd})) return Compression::zstd;
+    // A zlib header: deflate with a window of at most 32 KiB and a valid check value.
+    if (head.size() >= 2 && (static_cast<unsigned char>(head[0]) & 0x0f) == 8 && (static_cast<unsigned char>(head[0]) >> 4) <= 7 &&
+        ((static_cast<unsigned char>(head[0]) << 8) | static_cast<unsigned char>(head[1])) % 31 == 0) {
+        return Compression::zlib;
+    }
+    if (head.size() >= 262 && std::memcmp(head.data() + 257, "ustar", 5) == 0) return Compression::tar;
+    fail(ErrorKind::invalid_argument,
+         "{} is not a checkpoint cedana can read: expected a directory or a tar archive (plain, gzip, lz4, zlib or zstd)",
+         path.string());
+}
+
+}  // namespace cedana::images

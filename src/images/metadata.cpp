@@ -1,0 +1,81 @@
+#include "images/metadata.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.hpp"
+
+namespace cedana::images {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::uint64_t Metadata::total_size() const {
+    std::uint64_t total = 0;
+    for (const auto& [name, sum] : files) total += sum.size;
+    return total;
+}
+
+void write_metadata(const fs::path& dir, const Metadata& meta) {
+    json doc = {
+        {"format_version", meta.format_version}, {"type", meta.type},       {"pid", meta.pid},
+        {"command", meta.command},               {"compression", meta.compression},
+        {"criu_version", meta.criu_version},     {"host", meta.host},       {"time_unix", meta.time_unix},
+        {"shell_job", meta.shell_job},           {"size", meta.total_size()},
+    };
+    doc["stdio"] = json::array();
+    for (const auto& s : meta.stdio) doc["stdio"].push_back({{"fd", s.fd}, {"kind", s.kind}, {"key", s.key}});
+    doc["files"] = json::object();
+    for (const auto& [name, sum] : meta.files) doc["files"][name] = {{"size", sum.size}, {"xxh3", sum.xxh3}};
+    std::ofstream out(dir / kMetadataFile, std::ios::trunc);
+    out << doc.dump(2) << '\n';
+    if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write {} (disk full?)", (dir / kMetadataFile).string());
+}
+
+Metadata read_metadata(const fs::path& dir) {
+    const fs::path file = dir / kMetadataFile;
+    std::ifstream in(file);
+    if (!in) fail(ErrorKind::invalid_argument, "not a cedana checkpoint: {} is missing", kMetadataFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    Metadata meta;
+    try {
+        const json doc = json::parse(text.str());
+        meta.format_version = doc.at("format_version").get<int>();
+        if (meta.format_version > kFormatVersion) {
+            fail(ErrorKind::invalid_argument, "checkpoint format {} is newer than this cedana understands ({}); upgrade cedana",
+                 meta.format_version, kFormatVersion);
+        }
+        meta.type = doc.at("type").get<std::string>();
+        meta.pid = doc.at("pid").get<int>();
+        meta.command = doc.value("command", "");
+        meta.compression = doc.value("compression", "");
+        meta.criu_version = doc.value("criu_version", "");
+        meta.host = doc.value("host", "");
+        meta.time_unix = doc.value("time_unix", std::int64_t{0});
+        meta.shell_job = doc.value("shell_job", false);
+        for (const auto& s : doc.at("stdio")) meta.stdio.push_back({s.at("fd").get<int>(), s.at("kind").get<std::string>(), s.at("key").get<std::string>()});
+        for (const auto& [name, sum] : doc.at("files").items()) {
+            meta.files[name] = {sum.at("size").get<std::uint64_t>(), sum.at("xxh3").get<std::string>()};
+        }
+    } catch (const json::exception& e) {
+        fail(ErrorKind::invalid_argument, "checkpoint metadata {} is corrupted: {}", kMetadataFile, e.what());
+    }
+    return meta;
+}
+
+void verify_images(const fs::path& dir, const Metadata& meta) {
+    const auto actual = checksum_dir(dir, {kMetadataFile});
+    for (const auto& [name, expected] : meta.files) {
+        const auto it = actual.find(name);
+        if (it == actual.end()) fail(ErrorKind::invalid_argument, "checkpoint is incomplete: image {} is missing", name);
+        if (it->second.size != expected.size) {
+            fail(ErrorKind::invalid_argument, "checkpoint is corrupted: image {} has {} bytes, expected {}", name, it->second.size, expected.size);
+        }
+        if (it->second.xxh3 != expected.xxh3) fail(ErrorKind::invalid_argument, "checkpoint is corrupted: image {} fails its checksum", name);
+    }
+}
+
+}  // namespace cedana::images

@@ -1,0 +1,49 @@
+#pragma once
+// cedana.json: what a checkpoint holds and how it was made, written beside CRIU's images.
+// Restore reads it to know how to bring the process back, and checks every image against
+// its checksum before CRIU runs.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "images/checksum.hpp"
+
+namespace cedana::images {
+
+inline constexpr const char* kMetadataFile = "cedana.json";
+inline constexpr int kFormatVersion = 1;
+
+// One of the dumped process's standard descriptors, and how CRIU knows its file.
+struct StdioFile {
+    int fd = -1;
+    std::string kind;  // pipe, tty, file, null, socket, other
+    std::string key;   // CRIU's inherit-fd key: "pipe:[123]", "tty[88:3]", a path without its leading slash
+};
+
+struct Metadata {
+    int format_version = kFormatVersion;
+    std::string type;  // "process"
+    int pid = 0;
+    std::string command;
+    std::string compression;
+    std::string criu_version;
+    std::string host;
+    std::int64_t time_unix = 0;
+    bool shell_job = false;
+    std::vector<StdioFile> stdio;
+    std::map<std::string, FileSum> files;  // CRIU's images and logs, by name
+
+    [[nodiscard]] std::uint64_t total_size() const;
+};
+
+void write_metadata(const std::filesystem::path& dir, const Metadata& meta);
+// Throws cedana::Error(invalid_argument) when the file is missing, malformed or of a newer format.
+Metadata read_metadata(const std::filesystem::path& dir);
+// Throws cedana::Error(invalid_argument) naming the first image that is missing, of the
+// wrong size or with the wrong checksum.
+void verify_images(const std::filesystem::path& dir, const Metadata& meta);
+
+}  // namespace cedana::images

@@ -1,0 +1,31 @@
+#pragma once
+// What /proc tells about a process that is about to be checkpointed.
+
+#include <string>
+#include <vector>
+
+#include "images/metadata.hpp"
+
+namespace cedana::proc {
+
+struct ProcessInfo {
+    int pid = 0;
+    int sid = 0;
+    std::string command;                     // argv joined by spaces
+    std::vector<images::StdioFile> stdio;    // fds 0, 1, 2 that are open
+
+    // Started from a shell: not the leader of its own session, so CRIU must not try to
+    // dump the session and terminal it shares with the shell.
+    [[nodiscard]] bool is_shell_job() const { return sid != pid; }
+};
+
+// Throws cedana::Error(not_found) when there is no such process.
+ProcessInfo inspect(int pid);
+
+// The parent's PID, or 0 when there is no such process.
+int parent_of(int pid);
+
+// True when a process with this PID exists.
+bool exists(int pid);
+
+}  // namespace cedana::proc

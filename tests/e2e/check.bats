@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# Health checks, in-process (`cedana check`) and through the daemon.
+
+load helpers
+
+# assert_healthy_report: the rows every passing report has (on $output).
+assert_healthy_report() {
+    assert_line "CRIU"
+    assert_line "Kernel"
+    assert_line "System"
+    assert_line --regexp '^ +Binary +/.*criu +✔'
+    assert_line --regexp '^ +Version +4\.[0-9.]+ +✔'
+    assert_line --regexp '^ +Check +Looks good +✔'
+    refute_line --partial "✖"
+    assert_line --regexp '^Looks good'
+    # The summary is the last line.
+    [[ ${lines[-1]} == "Looks good"* ]] || fail "last line is not the summary: ${lines[-1]}"
+}
+
+# assert_full_report: the extra rows of --full.
+assert_full_report() {
+    assert_line "Plugins"
+    assert_line --regexp '^ +Extra features +'
+    assert_line --regexp '^ +Installed +'
+}
+
+# assert_missing_criu_report: a report whose CRIU binary does not exist.
+assert_missing_criu_report() {
+    assert_line --regexp '^ +Binary +/nonexistent.* ✖'
+    refute_line --regexp '^ +Version +4\.[0-9.]+ +✔'
+    assert_line --regexp '^Found 1 error\(s\)'
+    refute_line --regexp '^Looks good'
+}
+
+@test "check passes and reports CRIU, Kernel and System" {
+    run "$CEDANA" check
+    assert_success
+    assert_healthy_report
+    refute_line "Plugins"
+    refute_line --regexp '^ +Extra features'
+}
+
+@test "check --full adds the Plugins section and the Extra features row" {
+    run "$CEDANA" check --full
+    assert_success
+    assert_healthy_report
+    assert_full_report
+}
+
+@test "daemon check prints the same report through the daemon" {
+    start_daemon
+    run "$CEDANA" daemon check --address "$SOCK"
+    assert_success
+    assert_healthy_report
+    refute_line "Plugins"
+    stop_daemon
+}
+
+@test "daemon check --full prints the same rows as check --full" {
+    start_daemon
+    run "$CEDANA" daemon check --full --address "$SOCK"
+    assert_success
+    assert_healthy_report
+    assert_full_report
+    stop_daemon
+}
+
+@test "a missing CRIU binary (environment) fails check with ✖ Binary" {
+    CEDANA_CRIU_BINARY_PATH=/nonexistent run "$CEDANA" check
+    assert_failure
+    assert_missing_criu_report
+    # The other sections are still checked.
+    assert_line "Kernel"
+    assert_line "System"
+}
+
+@test "daemon check --config overrides the daemon's configuration for one call only" {
+    start_daemon
+    run "$CEDANA" daemon check --address "$SOCK" --config '{"criu":{"binary_path":"/nonexistent"}}'
+    assert_failure
+    assert_missing_criu_report
+
+    # The override was for that request only.
+    run "$CEDANA" daemon check --address "$SOCK"
+    assert_success
+    assert_healthy_report
+    stop_daemon
+}
