@@ -116,32 +116,42 @@ void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, cons
     next(ctx, req, resp);
 }
 
-util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req, int stdio_fd) {
-    if (stdio_fd > 0 && !req.out().empty()) {
-        util::UniqueFd fd(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+util::UniqueFd open_append(const std::string& path) {
+    return util::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+}
+
+// In order: --out for stdout and stderr; the CLI's own stdio with --no-server; the same log
+// file, reopened for appending (CRIU would refuse it for having grown since the dump); else
+// /dev/null.
+util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req, const images::StdioFile& file) {
+    if (file.fd > 0 && !req.out().empty()) {
+        util::UniqueFd fd = open_append(req.out());
         if (!fd) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
         return fd;
     }
-    if (stdio_fd < static_cast<int>(ctx.caller_stdio.size())) {
-        util::UniqueFd fd(::fcntl(ctx.caller_stdio[static_cast<std::size_t>(stdio_fd)], F_DUPFD_CLOEXEC, 0));
+    if (file.fd < static_cast<int>(ctx.caller_stdio.size())) {
+        util::UniqueFd fd(::fcntl(ctx.caller_stdio[static_cast<std::size_t>(file.fd)], F_DUPFD_CLOEXEC, 0));
         if (fd) return fd;
     }
-    util::UniqueFd fd(::open("/dev/null", stdio_fd == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC));
+    if (file.kind == "file" && file.fd > 0) {
+        if (util::UniqueFd fd(::open(("/" + file.key).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)); fd) return fd;
+    }
+    util::UniqueFd fd(::open("/dev/null", file.fd == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC));
     if (!fd) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
     return fd;
 }
 
-// The dumped process's stdin, stdout and stderr led to the caller's pipes and terminal, which
-// are gone or belong to someone else now: each gets a replacement (--out, the CLI's own
-// stdio with --no-server, else /dev/null), handed to CRIU as an inherited fd.
+// The dumped process's stdin, stdout and stderr led to the caller's pipes, terminal and files,
+// which are gone, belong to someone else or have changed since: each gets a replacement
+// (see open_replacement), handed to CRIU as an inherited fd.
 void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (ctx.restore.meta) {
         std::map<std::string, bool> seen;
         for (const auto& file : ctx.restore.meta->stdio) {
-            const bool replace = file.kind == "pipe" || file.kind == "tty" || file.kind == "socket" || (file.kind == "file" && file.fd > 0 && !req.out().empty());
+            const bool replace = file.kind == "pipe" || file.kind == "tty" || file.kind == "socket" || file.kind == "file";
             if (!replace || seen[file.key]) continue;
             seen[file.key] = true;
-            ctx.restore.replacements.push_back(open_replacement(ctx, req, file.fd));
+            ctx.restore.replacements.push_back(open_replacement(ctx, req, file));
             ctx.restore.inherit.push_back({file.key, ctx.restore.replacements.back().get()});
         }
     }
