@@ -48,6 +48,15 @@ int run(int argc, char** argv) {
     add_version_command(root, globals);
     enable_fallthrough(root);
 
+    // CLI11 would only say that a subcommand is required; name the word it did not know.
+    if (argc > 1 && argv[1][0] != '-') {
+        try {
+            root.get_subcommand(argv[1]);
+        } catch (const CLI::OptionNotFound&) {
+            std::cerr << "Error: unknown command \"" << argv[1] << "\" for \"cedana\"; run 'cedana --help' for the list of commands\n";
+            return 1;
+        }
+    }
     try {
         root.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "images/archive.hpp"
+#include "images/lz4_parallel.hpp"
 #include "images/zlib_stream.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -41,18 +41,23 @@ struct FileCloser {
          archive_error_string(a) != nullptr ? archive_error_string(a) : "unknown error");
 }
 
-// libarchive's client callbacks, writing through zlib into the file.
-struct ZlibSink {
-    explicit ZlibSink(std::FILE* out) : writer(out) {}
-    ZlibWriter writer;
-};
-
-la_ssize_t zlib_write(archive*, void* client, const void* buffer, size_t length) {
+// libarchive's client callback, writing through one of our codecs into the file.
+la_ssize_t sink_write(archive* a, void* client, const void* buffer, size_t length) {
     try {
-        static_cast<ZlibSink*>(client)->writer.write(buffer, length);
+        static_cast<StreamSink*>(client)->write(buffer, length);
         return static_cast<la_ssize_t>(length);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+        archive_set_error(a, EIO, "%s", e.what());
         return -1;
+    }
+}
+
+// Codecs that beat libarchive's filters: zlib, which libarchive lacks, and lz4 on all cores.
+std::unique_ptr<StreamSink> own_codec(Compression c, std::FILE* out) {
+    switch (c) {
+        case Compression::zlib: return std::make_unique<ZlibWriter>(out);
+        case Compression::lz4: return std::make_unique<Lz4ParallelWriter>(out);
+        default: return nullptr;
     }
 }
 
@@ -60,12 +65,12 @@ void add_filter(archive* a, Compression c, const fs::path& path) {
     int rc = ARCHIVE_OK;
     switch (c) {
         case Compression::tar:
-        case Compression::zlib: rc = archive_write_add_filter_none(a); break;
+        case Compression::zlib:
+        case Compression::lz4: rc = archive_write_add_filter_none(a); break;
         case Compression::gzip:
             rc = archive_write_add_filter_gzip(a);
             if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "gzip", "compression-level", "1");
             break;
-        case Compression::lz4: rc = archive_write_add_filter_lz4(a); break;
         case Compression::zstd:
             rc = archive_write_add_filter_zstd(a);
             if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "zstd", "compression-level", "1");
@@ -110,7 +115,7 @@ void add_file(archive* a, const fs::path& file, const std::string& name, const f
 void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
     std::unique_ptr<std::FILE, FileCloser> out(std::fopen(archive_path.c_str(), "wbx"));
     if (!out) fail(ErrorKind::failed_precondition, "cannot create {}: {}", archive_path.string(), std::strerror(errno));
-    std::optional<ZlibSink> zlib;
+    const std::unique_ptr<StreamSink> codec = own_codec(c, out.get());
 
     std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
     if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK) archive_failed(a.get(), archive_path);
@@ -120,9 +125,8 @@ void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
     // …without padding the end to a whole block, which zstd's decoder rejects.
     archive_write_set_bytes_in_last_block(a.get(), 1);
     int rc = ARCHIVE_OK;
-    if (c == Compression::zlib) {
-        zlib.emplace(out.get());
-        rc = archive_write_open(a.get(), &*zlib, nullptr, zlib_write, nullptr);
+    if (codec) {
+        rc = archive_write_open(a.get(), codec.get(), nullptr, sink_write, nullptr);
     } else {
         rc = archive_write_open_FILE(a.get(), out.get());
     }
@@ -137,7 +141,7 @@ void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
     for (const auto& file : files) add_file(a.get(), file, file.filename().string(), archive_path, buffer);
 
     if (archive_write_close(a.get()) != ARCHIVE_OK) archive_failed(a.get(), archive_path);
-    if (zlib) zlib->writer.finish();
+    if (codec) codec->finish();
     // No fsync: like CRIU's own images, a checkpoint is as durable as the page cache.
     if (std::fflush(out.get()) != 0) {
         fail(ErrorKind::failed_precondition, "cannot write {}: {}", archive_path.string(), std::strerror(errno));

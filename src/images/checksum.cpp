@@ -37,7 +37,7 @@ public:
         if (::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path.string(), std::strerror(errno));
         size_ = static_cast<std::uint64_t>(st.st_size);
         if (size_ == 0) return;
-        void* addr = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+        void* addr = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
         if (addr == MAP_FAILED) fail(ErrorKind::failed_precondition, "cannot map {}: {}", path.string(), std::strerror(errno));
         data_ = static_cast<const unsigned char*>(addr);
     }

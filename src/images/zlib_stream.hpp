@@ -8,19 +8,20 @@
 
 #include <zlib.h>
 
+#include "images/stream_sink.hpp"
+
 namespace cedana::images {
 
 // Deflates everything written to it into `out`.
-class ZlibWriter {
+class ZlibWriter final : public StreamSink {
 public:
     explicit ZlibWriter(std::FILE* out);
-    ~ZlibWriter();
+    ~ZlibWriter() override;
     ZlibWriter(const ZlibWriter&) = delete;
     ZlibWriter& operator=(const ZlibWriter&) = delete;
 
-    void write(const void* data, std::size_t size);
-    // Flushes the end of the stream; throws cedana::Error when the file cannot be written.
-    void finish();
+    void write(const void* data, std::size_t size) override;
+    void finish() override;
 
 private:
     void pump(int flush);

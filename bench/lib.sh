@@ -1,0 +1,132 @@
+# Helpers for bench/run.sh: sourced, never run. Everything here writes under $WORK (a
+# directory run.sh creates outside the repository) and records what it starts so that
+# run.sh's EXIT trap can end it by PID.
+
+# PIDs this run started (workloads, and the processes restored from them); cleanup() ends
+# whichever of them are still alive.
+STARTED_PIDS=()
+DAEMON_PID=""
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() {
+    log "FAILED: $*"
+    exit 1
+}
+
+now_ns() { date +%s%N; }
+
+# Becomes a child subreaper (prctl PR_SET_CHILD_SUBREAPER), then execs "$@". The attribute
+# survives execve, so the bash that runs the benchmark adopts and reaps every orphan: the
+# processes `criu restore -d` leaves behind and the children a killed workload leaves. PID 1
+# here does not reap them promptly, and a zombie holding a PID makes the next restore of
+# that PID fail ("Can't fork for N: File exists").
+exec_as_subreaper() {
+    local nr
+    case "$(uname -m)" in
+        x86_64) nr=157 ;;
+        aarch64 | arm64) nr=167 ;;
+        *) die "unknown prctl syscall number on $(uname -m)" ;;
+    esac
+    exec perl -e 'syscall($ARGV[0], 36, 1, 0, 0, 0) == 0 or die "prctl(PR_SET_CHILD_SUBREAPER): $!\n"; shift @ARGV; exec {$ARGV[0]} @ARGV or die "exec: $!\n"' "$nr" "$@"
+}
+
+# alive PID: true while PID exists and is not a zombie.
+alive() {
+    local state
+    [ -r "/proc/$1/stat" ] || return 1
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# wait_gone PID [TIMEOUT_S]: until /proc/PID is gone (the process ended and was reaped).
+wait_gone() {
+    local pid=$1 timeout=${2:-20} i
+    for ((i = 0; i < timeout * 100; i++)); do
+        [ -e "/proc/$pid" ] || return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# end_pid PID: SIGKILL, reap (when it is our child), and wait until /proc/PID is gone.
+end_pid() {
+    local pid=$1
+    [ -e "/proc/$pid" ] || return 0
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    wait_gone "$pid" 20 || die "PID $pid is still there 20 s after SIGKILL ($(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null))"
+}
+
+# start_daemon CEDANA DIR: a daemon on DIR/cedana.sock with DIR/config as its config dir.
+start_daemon() {
+    local cedana=$1 dir=$2 i
+    mkdir -p "$dir/config"
+    "$cedana" daemon start --address "$dir/cedana.sock" --config-dir "$dir/config" </dev/null >"$dir/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    for ((i = 0; i < 400; i++)); do
+        [ -S "$dir/cedana.sock" ] && return 0
+        kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$dir/daemon.log" >&2; die "the daemon exited at start"; }
+        sleep 0.05
+    done
+    cat "$dir/daemon.log" >&2
+    die "the daemon did not create its socket in 20 s"
+}
+
+stop_daemon() {
+    [ -n "$DAEMON_PID" ] || return 0
+    if kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill -TERM "$DAEMON_PID" 2>/dev/null || true
+        local i
+        for ((i = 0; i < 200; i++)); do
+            kill -0 "$DAEMON_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -0 "$DAEMON_PID" 2>/dev/null && kill -KILL "$DAEMON_PID" 2>/dev/null
+    fi
+    wait "$DAEMON_PID" 2>/dev/null || true
+    DAEMON_PID=""
+}
+
+# start_workload KIND LOGFILE: starts the workload (not in a new session, stdio on
+# /dev/null and LOGFILE, the same for both contenders) and sets WORKLOAD_PID once it is
+# ready. KIND is "small" (a shell loop) or "memhog".
+WORKLOAD_PID=""
+start_workload() {
+    local kind=$1 logfile=$2 i
+    case "$kind" in
+        small) bash -c 'while true; do sleep 0.1; done' </dev/null >"$logfile" 2>&1 & ;;
+        memhog) "$MEMHOG" "$MEMHOG_MIB" </dev/null >"$logfile" 2>&1 & ;;
+        *) die "unknown workload $kind" ;;
+    esac
+    WORKLOAD_PID=$!
+    STARTED_PIDS+=("$WORKLOAD_PID")
+    case "$kind" in
+        small) sleep 0.3 ;;
+        memhog)
+            for ((i = 0; i < 12000; i++)); do
+                grep -q '^ready$' "$logfile" 2>/dev/null && break
+                alive "$WORKLOAD_PID" || die "memhog exited before it was ready: $(cat "$logfile")"
+                sleep 0.01
+            done
+            grep -q '^ready$' "$logfile" || die "memhog was not ready in 120 s"
+            ;;
+    esac
+    alive "$WORKLOAD_PID" || die "the $kind workload (PID $WORKLOAD_PID) is not running"
+}
+
+# after_dump PID: the dump ended the process; reap it so that its PID is free for the restore.
+after_dump() {
+    local pid=$1
+    wait "$pid" 2>/dev/null || true
+    wait_gone "$pid" 20 || die "PID $pid still exists after the dump (it should have been killed)"
+}
+
+# size_of PATH: bytes in a file or a directory tree.
+size_of() { du -sb "$1" | awk '{ print $1 }'; }
+
+# median of the numbers on stdin (one a line); "-" when there are none.
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+min_of() { sort -n | head -n 1; }
+max_of() { sort -n | tail -n 1; }

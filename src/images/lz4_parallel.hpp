@@ -1,0 +1,44 @@
+#pragma once
+// LZ4 compression on every core: the stream is cut into 4 MiB chunks, each compressed as an
+// independent LZ4 frame by a worker, and the frames are written in order. Concatenated frames
+// are a valid LZ4 stream (lz4 -d, libarchive and restore read them as one).
+
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "images/stream_sink.hpp"
+
+namespace cedana::images {
+
+class Lz4ParallelWriter final : public StreamSink {
+public:
+    explicit Lz4ParallelWriter(std::FILE* out);
+    ~Lz4ParallelWriter() override;
+
+    void write(const void* data, std::size_t size) override;
+    void finish() override;
+
+private:
+    // One chunk and its frame. Buffers are recycled: fresh 4 MiB allocations would cost a
+    // page fault per 4 KiB, more than compressing them.
+    struct Job {
+        std::string input;
+        std::string frame;
+        std::size_t frame_size = 0;
+    };
+
+    void submit();
+    void write_oldest();
+
+    std::FILE* out_;
+    std::unique_ptr<Job> filling_;
+    std::deque<std::pair<std::unique_ptr<Job>, std::future<void>>> in_flight_;
+    std::vector<std::unique_ptr<Job>> spare_;
+    std::size_t window_;
+};
+
+}  // namespace cedana::images

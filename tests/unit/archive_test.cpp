@@ -1,0 +1,414 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "images/archive.hpp"
+#include "images/compression.hpp"
+#include "util/error.hpp"
+
+namespace cedana::images {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed with everything in it at the end.
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path_ = fs::temp_directory_path() / ("cedana-archive-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::remove_all(path_);
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    ASSERT_TRUE(out.good()) << path;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string random_bytes(std::size_t size, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::string out(size, '\0');
+    for (std::size_t i = 0; i < size; i += 8) {
+        const std::uint64_t v = rng();
+        for (std::size_t b = 0; b < 8 && i + b < size; ++b) out[i + b] = static_cast<char>(v >> (8 * b));
+    }
+    return out;
+}
+
+// Compressible but not trivially so: text lines with counters.
+std::string text_bytes(std::size_t size) {
+    std::string out;
+    out.reserve(size + 64);
+    for (std::size_t i = 0; out.size() < size; ++i) out += "page " + std::to_string(i) + " of a checkpoint image, value " + std::to_string(i * 7919 % 1000) + "\n";
+    out.resize(size);
+    return out;
+}
+
+// The names and contents of the regular files and the names of everything else in `dir`.
+std::map<std::string, std::string> tree(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        const auto rel = fs::relative(entry.path(), dir).string();
+        if (entry.is_symlink()) {
+            out[rel] = "<symlink>";
+        } else if (entry.is_regular_file()) {
+            out[rel] = read_file(entry.path());
+        } else if (entry.is_directory()) {
+            out[rel] = "<dir>";
+        } else {
+            out[rel] = "<other>";
+        }
+    }
+    return out;
+}
+
+std::set<std::string> names_in(const fs::path& dir) {
+    std::set<std::string> out;
+    for (const auto& entry : fs::directory_iterator(dir)) out.insert(entry.path().filename().string());
+    return out;
+}
+
+const std::vector<Compression> kFormats = {Compression::tar, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd};
+const std::vector<Compression> kCompressed = {Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd};
+
+std::string format_name(const ::testing::TestParamInfo<Compression>& info) { return name_of(info.param); }
+
+// ---- round trips ----------------------------------------------------------------------------
+
+class ArchiveRoundTrip : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(ArchiveRoundTrip, ContentIsByteIdenticalAndFormatIsDetected) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "empty.img", "");
+    write_file(src / "core-1.img", "small core image\n");
+    write_file(src / "pages-1.img", random_bytes(3u << 20, 42));
+    write_file(src / "pages-2.img", text_bytes(8u << 20));
+    write_file(src / "dump.log", std::string(1, '\0') + "binary\xff\xfe log");
+    // Checkpoints are flat: subdirectories are not packed.
+    fs::create_directories(src / "subdir");
+    write_file(src / "subdir" / "nested.img", "nested");
+
+    const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+    pack(src, archive, c);
+    ASSERT_TRUE(fs::is_regular_file(archive));
+    EXPECT_EQ(detect(archive), c);
+
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    unpack(archive, c, dest);
+
+    auto expected = tree(src);
+    expected.erase("subdir");
+    expected.erase((fs::path("subdir") / "nested.img").string());
+    const auto actual = tree(dest);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (const auto& [name, content] : expected) {
+        const auto it = actual.find(name);
+        ASSERT_NE(it, actual.end()) << name << " is missing after unpack";
+        EXPECT_EQ(it->second.size(), content.size()) << name;
+        EXPECT_TRUE(it->second == content) << name << " differs after unpack";
+    }
+    EXPECT_EQ(fs::file_size(dest / "empty.img"), 0u);
+}
+
+TEST_P(ArchiveRoundTrip, EmptyDirectoryRoundTrips) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+    pack(src, archive, c);
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    unpack(archive, c, dest);
+    EXPECT_TRUE(fs::is_empty(dest));
+}
+
+TEST_P(ArchiveRoundTrip, PackDoesNotOverwriteAnExistingArchive) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "core-1.img", "core");
+    const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+    write_file(archive, "precious existing content");
+    try {
+        pack(src, archive, c);
+        FAIL() << "pack overwrote an existing file";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::failed_precondition);
+        EXPECT_NE(std::string(e.what()).find(archive.string()), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(read_file(archive), "precious existing content");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, ArchiveRoundTrip, ::testing::ValuesIn(kFormats), format_name);
+
+TEST(ArchivePack, RefusesCompressionNone) {
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "core-1.img", "core");
+    EXPECT_THROW(pack(src, tmp.path() / "ckpt", Compression::none), std::logic_error);
+}
+
+TEST(ArchiveUnpack, MissingArchiveIsNotFound) {
+    TempDir tmp;
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    try {
+        unpack(tmp.path() / "nope.tar.gz", Compression::gzip, dest);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::not_found);
+    }
+}
+
+// ---- malicious archives ---------------------------------------------------------------------
+
+struct Entry {
+    std::string name;
+    unsigned filetype = AE_IFREG;
+    std::string content;
+    std::string symlink;
+    std::string hardlink;
+    dev_t rdev = 0;
+};
+
+struct WriteDeleter {
+    void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryDeleter {
+    void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// Writes a plain tar (or gzip-compressed tar) with exactly the given entries.
+void write_tar(const fs::path& path, const std::vector<Entry>& entries, bool gzip = false) {
+    std::unique_ptr<archive, WriteDeleter> a(archive_write_new());
+    ASSERT_EQ(archive_write_set_format_pax_restricted(a.get()), ARCHIVE_OK);
+    if (gzip) {
+        ASSERT_EQ(archive_write_add_filter_gzip(a.get()), ARCHIVE_OK);
+    }
+    ASSERT_EQ(archive_write_open_filename(a.get(), path.c_str()), ARCHIVE_OK) << archive_error_string(a.get());
+    for (const auto& e : entries) {
+        std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
+        archive_entry_set_pathname(entry.get(), e.name.c_str());
+        archive_entry_set_filetype(entry.get(), e.filetype);
+        archive_entry_set_perm(entry.get(), 0644);
+        if (!e.symlink.empty()) archive_entry_set_symlink(entry.get(), e.symlink.c_str());
+        if (!e.hardlink.empty()) archive_entry_set_hardlink(entry.get(), e.hardlink.c_str());
+        if (e.rdev != 0) archive_entry_set_rdev(entry.get(), e.rdev);
+        archive_entry_set_size(entry.get(), e.filetype == AE_IFREG && e.hardlink.empty() ? static_cast<la_int64_t>(e.content.size()) : 0);
+        ASSERT_EQ(archive_write_header(a.get(), entry.get()), ARCHIVE_OK) << archive_error_string(a.get());
+        if (e.filetype == AE_IFREG && e.hardlink.empty() && !e.content.empty()) {
+            ASSERT_EQ(archive_write_data(a.get(), e.content.data(), e.content.size()), static_cast<la_ssize_t>(e.content.size()));
+        }
+    }
+    ASSERT_EQ(archive_write_close(a.get()), ARCHIVE_OK) << archive_error_string(a.get());
+}
+
+// Unpacks `archive` into a fresh `dest` and expects it to be refused as unsafe, with nothing
+// written beside `dest` (or into it, since the bad entry is the first one).
+void expect_refused(const TempDir& tmp, const std::vector<Entry>& entries, const std::string& needle, bool gzip = false) {
+    const fs::path archive = tmp.path() / (gzip ? "evil.tar.gz" : "evil.tar");
+    write_tar(archive, entries, gzip);
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    const auto before = tree(tmp.path());
+    try {
+        unpack(archive, gzip ? Compression::gzip : Compression::tar, dest);
+        FAIL() << "unpack accepted an archive with entry \"" << entries.back().name << "\"";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::invalid_argument) << e.what();
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("unsafe"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(tree(tmp.path()), before) << "unpack wrote something";
+    EXPECT_TRUE(fs::is_empty(dest));
+}
+
+TEST(ArchiveUnsafe, DotDotEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "../evil", .content = "pwned"}}, "../evil");
+    EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
+}
+
+TEST(ArchiveUnsafe, NestedDotDotEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "a/../../evil", .content = "pwned"}}, "a/../../evil");
+    EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
+}
+
+TEST(ArchiveUnsafe, DotDotEntryInGzipIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "../evil", .content = "pwned"}}, "../evil", /*gzip=*/true);
+    EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
+}
+
+TEST(ArchiveUnsafe, AbsoluteEntryIsRefused) {
+    TempDir tmp;
+    const fs::path outside = tmp.path() / "outside-evil";
+    expect_refused(tmp, {{.name = outside.string(), .content = "pwned"}}, outside.string());
+    EXPECT_FALSE(fs::exists(outside));
+}
+
+TEST(ArchiveUnsafe, AbsoluteTmpEntryIsRefused) {
+    TempDir tmp;
+    const std::string name = "/tmp/cedana-archive-test-evil-" + std::to_string(::getpid());
+    expect_refused(tmp, {{.name = name, .content = "pwned"}}, name);
+    EXPECT_FALSE(fs::exists(name));
+}
+
+TEST(ArchiveUnsafe, SymlinkEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "link", .filetype = AE_IFLNK, .symlink = ".."}}, "link");
+}
+
+TEST(ArchiveUnsafe, SymlinkThenWriteThroughItIsRefused) {
+    TempDir tmp;
+    // The classic: a symlink to the parent, then a file "through" it. The link is refused
+    // before anything is written.
+    expect_refused(tmp, {{.name = "up", .filetype = AE_IFLNK, .symlink = ".."}, {.name = "up/evil", .content = "pwned"}}, "up");
+    EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
+}
+
+TEST(ArchiveUnsafe, HardlinkEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "passwd", .hardlink = "/etc/passwd"}}, "hard link");
+}
+
+TEST(ArchiveUnsafe, CharacterDeviceEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "null", .filetype = AE_IFCHR, .rdev = makedev(1, 3)}}, "null");
+}
+
+TEST(ArchiveUnsafe, BlockDeviceEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "sda", .filetype = AE_IFBLK, .rdev = makedev(8, 0)}}, "sda");
+}
+
+TEST(ArchiveUnsafe, FifoEntryIsRefused) {
+    TempDir tmp;
+    expect_refused(tmp, {{.name = "fifo", .filetype = AE_IFIFO}}, "fifo");
+}
+
+TEST(ArchiveUnsafe, PlainFilesAndDirectoriesAreAccepted) {
+    // The control for the tests above: the same writer, with safe entries, unpacks.
+    TempDir tmp;
+    const fs::path archive = tmp.path() / "ok.tar";
+    write_tar(archive, {{.name = "core-1.img", .content = "core"}, {.name = "dir", .filetype = AE_IFDIR}, {.name = "dir/x.img", .content = "x"}});
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    unpack(archive, Compression::tar, dest);
+    EXPECT_EQ(read_file(dest / "core-1.img"), "core");
+    EXPECT_EQ(read_file(dest / "dir" / "x.img"), "x");
+}
+
+// ---- corrupted archives ---------------------------------------------------------------------
+
+// A packed checkpoint of compressible images, so that damage to the compressed stream is
+// damage to its structure.
+fs::path packed(const TempDir& tmp, Compression c) {
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "core-1.img", text_bytes(64 << 10));
+    write_file(src / "pages-1.img", text_bytes(4u << 20));
+    write_file(src / "pages-2.img", text_bytes(1u << 20));
+    const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+    pack(src, archive, c);
+    return archive;
+}
+
+void expect_unpack_fails(const fs::path& archive, Compression c, const fs::path& dest) {
+    fs::create_directories(dest);
+    try {
+        unpack(archive, c, dest);
+        FAIL() << name_of(c) << ": unpack accepted a damaged archive";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::invalid_argument) << e.what();
+    }
+}
+
+class ArchiveCorrupt : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(ArchiveCorrupt, TruncatedToHalfFails) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path archive = packed(tmp, c);
+    const auto size = fs::file_size(archive);
+    ASSERT_GT(size, 1024u);
+    fs::resize_file(archive, size / 2);
+    expect_unpack_fails(archive, c, tmp.path() / "dest");
+}
+
+TEST_P(ArchiveCorrupt, FlippedBytesInTheMiddleFail) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path archive = packed(tmp, c);
+    std::string bytes = read_file(archive);
+    ASSERT_GT(bytes.size(), 1024u);
+    const std::size_t middle = bytes.size() / 2;
+    for (std::size_t i = middle; i < middle + 64; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+    fs::remove(archive);
+    write_file(archive, bytes);
+    expect_unpack_fails(archive, c, tmp.path() / "dest");
+}
+
+INSTANTIATE_TEST_SUITE_P(Compressed, ArchiveCorrupt, ::testing::ValuesIn(kCompressed), format_name);
+
+TEST(ArchiveCorruptTar, TruncatedPlainTarFails) {
+    TempDir tmp;
+    const fs::path archive = packed(tmp, Compression::tar);
+    fs::resize_file(archive, fs::file_size(archive) / 2);
+    expect_unpack_fails(archive, Compression::tar, tmp.path() / "dest");
+}
+
+TEST(ArchiveCorruptTar, GarbageFails) {
+    TempDir tmp;
+    const fs::path archive = tmp.path() / "garbage.tar.zst";
+    write_file(archive, random_bytes(100000, 7));
+    for (Compression c : kFormats) {
+        expect_unpack_fails(archive, c, tmp.path() / ("dest-" + name_of(c)));
+    }
+}
+
+}  // namespace
+}  // namespace cedana::images
