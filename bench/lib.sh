@@ -1,11 +1,13 @@
+# shellcheck shell=bash
 # Helpers for bench/run.sh: sourced, never run. Everything here writes under $WORK (a
-# directory run.sh creates outside the repository) and records what it starts so that
-# run.sh's EXIT trap can end it by PID.
+# directory run.sh creates outside the repository); run.sh's EXIT trap ends, by PID, the
+# daemon (DAEMON_PID) and the workload alive at the time (LIVE_PID).
 
-# PIDs this run started (workloads, and the processes restored from them); cleanup() ends
-# whichever of them are still alive.
-STARTED_PIDS=()
 DAEMON_PID=""
+# The one workload (or process restored from it, which has its PID) alive at a time, which
+# run.sh's cleanup ends; set from its start to its end, dump and restore included.
+# shellcheck disable=SC2034
+LIVE_PID=""
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() {
@@ -48,12 +50,12 @@ wait_gone() {
     return 1
 }
 
-# end_pid PID: SIGKILL, reap (when it is our child), and wait until /proc/PID is gone.
+# end_pid PID: SIGKILL, then wait until /proc/PID is gone (reaped by whichever of this shell
+# or the daemon is its parent).
 end_pid() {
     local pid=$1
     [ -e "/proc/$pid" ] || return 0
     kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
     wait_gone "$pid" 20 || die "PID $pid is still there 20 s after SIGKILL ($(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null))"
 }
 
@@ -99,7 +101,11 @@ start_workload() {
         *) die "unknown workload $kind" ;;
     esac
     WORKLOAD_PID=$!
-    STARTED_PIDS+=("$WORKLOAD_PID")
+    # Out of the job table, so that bash does not report "Killed" when the dump ends it; this
+    # shell (a subreaper) still reaps it, like any child.
+    disown "$WORKLOAD_PID"
+    # shellcheck disable=SC2034
+    LIVE_PID=$WORKLOAD_PID
     case "$kind" in
         small) sleep 0.3 ;;
         memhog)
@@ -114,11 +120,21 @@ start_workload() {
     alive "$WORKLOAD_PID" || die "the $kind workload (PID $WORKLOAD_PID) is not running"
 }
 
-# after_dump PID: the dump ended the process; reap it so that its PID is free for the restore.
+# tree_of PID: PID and its descendants, one a line.
+tree_of() {
+    local pid=$1 child
+    echo "$pid"
+    # shellcheck disable=SC2013 # the file holds space-separated PIDs
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do tree_of "$child"; done
+}
+
+# after_dump PID...: the dump ended the tree (PIDs taken before it, untimed); wait until all of
+# them are reaped, so that the restore finds its PIDs free.
 after_dump() {
-    local pid=$1
-    wait "$pid" 2>/dev/null || true
-    wait_gone "$pid" 20 || die "PID $pid still exists after the dump (it should have been killed)"
+    local pid
+    for pid in "$@"; do
+        wait_gone "$pid" 20 || die "PID $pid still exists 20 s after the dump (it should have been killed and reaped)"
+    done
 }
 
 # size_of PATH: bytes in a file or a directory tree.

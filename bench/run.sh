@@ -33,7 +33,7 @@ set -euo pipefail
 
 SELF=$(realpath "${BASH_SOURCE[0]}")
 HERE=$(dirname "$SELF")
-# shellcheck source=bench/lib.sh
+# shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
 # Re-exec as a child subreaper so every orphan (the process `criu restore -d` leaves, the
@@ -67,7 +67,7 @@ if ! command -v lz4 >/dev/null || ! command -v zstd >/dev/null; then
     log "installing the lz4 and zstd command-line tools"
     DEBIAN_FRONTEND=noninteractive apt-get install -y lz4 zstd >/dev/null || die "cannot install lz4 and zstd"
 fi
-command -v perl tar du df >/dev/null
+command -v perl >/dev/null && command -v tar >/dev/null || die "needs perl and tar"
 
 # Space: the biggest moment is an archive next to the directory it is extracted into.
 need_mib=$((3 * MEMHOG_MIB + 512))
@@ -82,9 +82,8 @@ CK=$WORK/checkpoints
 OUT=$WORK/cmd.out
 mkdir -p "$CK"
 
-# The one workload (or restored process) alive at a time; ended by PID on exit, after
-# checking that the PID still runs one of our workloads.
-LIVE_PID=""
+# LIVE_PID (lib.sh) is ended by PID on exit, after checking that it still runs one of our
+# workloads.
 end_live() {
     [ -n "$LIVE_PID" ] || return 0
     end_pid "$LIVE_PID"
@@ -96,7 +95,6 @@ cleanup() {
     trap - EXIT INT TERM
     if [ -n "$LIVE_PID" ] && [ -r "/proc/$LIVE_PID/cmdline" ] && tr '\0' ' ' <"/proc/$LIVE_PID/cmdline" | grep -q -e "$MEMHOG" -e 'while true; do sleep 0.1'; then
         kill -KILL "$LIVE_PID" 2>/dev/null
-        wait "$LIVE_PID" 2>/dev/null
         wait_gone "$LIVE_PID" 10
     fi
     stop_daemon
@@ -124,25 +122,25 @@ declare -A SIZE=()
 RECORD=0
 record() { # record KEY NS
     [ "$RECORD" -eq 1 ] || return 0
-    RES[$1]="${RES[$1]:-} $2"
+    RES["$1"]="${RES["$1"]:-} $2"
 }
 
 # --- cedana ---------------------------------------------------------------------------------
 cedana_trial() { # cedana_trial WORKLOAD MODE TAG
-    local wl=$1 mode=$2 tag=$3 pid path rpid t0 t1 t2 t3
+    local wl=$1 mode=$2 tag=$3 pid tree path rpid t0 t1 t2 t3
     start_workload "$wl" "$WORK/workload.log"
     pid=$WORKLOAD_PID
-    LIVE_PID=$pid
+    tree=$(tree_of "$pid")
     sync
     t0=$(now_ns)
     "$CEDANA" --address "$SOCK" dump process "$pid" --dir "$CK" --name "c-$tag" --compression "$mode" >"$OUT" 2>&1 ||
         show_failure "cedana dump process $pid --compression $mode"
     t1=$(now_ns)
-    after_dump "$pid"
-    LIVE_PID=""
+    # shellcheck disable=SC2086 # one PID a word
+    after_dump $tree
     path=$(tail -n 1 "$OUT" | sed -n 's/^Dumped to //p')
     [ -n "$path" ] && [ -e "$path" ] || show_failure "cedana dump: no \"Dumped to <path>\" line naming an existing checkpoint"
-    SIZE[$wl|$mode|cedana]=$(size_of "$path")
+    SIZE["$wl|$mode|cedana"]=$(size_of "$path")
     sync
     t2=$(now_ns)
     "$CEDANA" --address "$SOCK" restore process --path "$path" >"$OUT" 2>&1 ||
@@ -150,7 +148,6 @@ cedana_trial() { # cedana_trial WORKLOAD MODE TAG
     t3=$(now_ns)
     rpid=$(sed -n 's/^Restored PID \([0-9]*\) .*/\1/p' "$OUT" | tail -n 1)
     [ "$rpid" = "$pid" ] || show_failure "cedana restore: expected \"Restored PID $pid\""
-    LIVE_PID=$pid
     alive "$pid" || die "cedana restored PID $pid but it is not running"
     end_live
     rm -rf "$path" "$WORK/workload.log"
@@ -185,27 +182,26 @@ criu_restore() { # criu_restore MODE BASE
     esac && "$CRIU" restore -D "$dir" -v4 -o restore.log --shell-job -d && rm -rf "$dir"
 }
 criu_trial() { # criu_trial WORKLOAD MODE TAG
-    local wl=$1 mode=$2 tag=$3 pid base t0 t1 t2 t3 log
+    local wl=$1 mode=$2 tag=$3 pid tree base t0 t1 t2 t3 log
     base=$CK/r-$tag
     start_workload "$wl" "$WORK/workload.log"
     pid=$WORKLOAD_PID
-    LIVE_PID=$pid
+    tree=$(tree_of "$pid")
     sync
     t0=$(now_ns)
     criu_dump "$mode" "$pid" "$base" >"$OUT" 2>&1 || { [ "$mode" = none ] && log=$base/dump.log || log=$base.raw/dump.log; show_failure "criu dump -t $pid ($mode)" "$log"; }
     t1=$(now_ns)
-    after_dump "$pid"
-    LIVE_PID=""
+    # shellcheck disable=SC2086 # one PID a word
+    after_dump $tree
     case "$mode" in
-        none) SIZE[$wl|$mode|criu]=$(size_of "$base") ;;
-        lz4) SIZE[$wl|$mode|criu]=$(size_of "$base.tar.lz4") ;;
-        zstd) SIZE[$wl|$mode|criu]=$(size_of "$base.tar.zst") ;;
+        none) SIZE["$wl|$mode|criu"]=$(size_of "$base") ;;
+        lz4) SIZE["$wl|$mode|criu"]=$(size_of "$base.tar.lz4") ;;
+        zstd) SIZE["$wl|$mode|criu"]=$(size_of "$base.tar.zst") ;;
     esac
     sync
     t2=$(now_ns)
     criu_restore "$mode" "$base" >"$OUT" 2>&1 || { [ "$mode" = none ] && log=$base/restore.log || log=$base.x/restore.log; show_failure "criu restore ($mode)" "$log"; }
     t3=$(now_ns)
-    LIVE_PID=$pid
     alive "$pid" || die "criu restored PID $pid but it is not running"
     end_live
     rm -rf "$base" "$base".* "$WORK/workload.log"
@@ -220,7 +216,7 @@ run_round() { # run_round N (0 = warm-up)
     for i in "${!CASES[@]}"; do
         read -r wl mode <<<"${CASES[$i]}"
         if (((round + i) % 2 == 0)); then first=cedana; else first=criu; fi
-        log "round $round${RECORD:+}$([ "$RECORD" -eq 0 ] && echo ' (warm-up)'): $wl $mode, $first first"
+        log "round $round$([ "$round" -eq 0 ] && echo ' (warm-up)'): $wl $mode, $first first"
         if [ "$first" = cedana ]; then
             cedana_trial "$wl" "$mode" "$round-$i"
             criu_trial "$wl" "$mode" "$round-$i"
@@ -274,10 +270,11 @@ results_table() {
                 dump\|zstd) criu_label="criu dump; tar \\| zstd -q -1 -T0; rm dir" ;;
                 restore\|zstd) criu_label="zstd -dc \\| tar -x; criu restore -d; rm dir" ;;
             esac
-            case "$mode" in
-                none) label="$op (no compression)" ;;
-                lz4) label="$op (lz4)" ;;
-                zstd) label="$op (zstd -1)" ;;
+            case "$op|$mode" in
+                *\|none) label="$op (no compression)" ;;
+                *\|lz4) label="$op (lz4)" ;;
+                dump\|zstd) label="dump (zstd -1)" ;;
+                restore\|zstd) label="restore (zstd)" ;;
             esac
             echo "| $wl_label | $label | $(ms "$c_med") | $(ms "$r_med") | $ratio | $c_rng | $r_rng | $(mib "${SIZE[$wl|$mode|cedana]:-}") / $(mib "${SIZE[$wl|$mode|criu]:-}") | $criu_label |"
         done
@@ -300,7 +297,7 @@ report() {
     echo
     results_table
     echo
-    echo "Medians of ${ROUNDS} rounds, wall clock around each end-to-end command (cedana CLI → daemon → CRIU;"
+    echo "Medians of ${ROUNDS} measured round(s), wall clock around each end-to-end command (cedana CLI → daemon → CRIU;"
     echo "plain CRIU with the same options: -v4, --shell-job, restore detached). Checkpoint sizes from the last round."
 }
 report_text=$(report)

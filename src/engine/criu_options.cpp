@@ -37,7 +37,7 @@ criu_opts parse_criu_opts(const nlohmann::json& options, const std::string& orig
 }
 
 void apply_criu_flags(const cedana::daemon::v1::CriuFlags& flags, const nlohmann::json& config_options, criu_opts& opts) {
-    if (!config_options.empty()) opts.MergeFrom(parse_criu_opts(config_options, "configuration criu.options"));
+    if (!config_options.is_null() && !(config_options.is_object() && config_options.empty())) opts.MergeFrom(parse_criu_opts(config_options, "configuration criu.options"));
     if (flags.leave_running()) opts.set_leave_running(true);
     if (flags.shell_job()) opts.set_shell_job(true);
     if (flags.tcp_established()) opts.set_tcp_established(true);

@@ -66,8 +66,15 @@ void check_name(const std::string& name, const fs::path& archive_path) {
     }
 }
 
+// Entries may name directories implicitly; one that is a file already makes the archive bad.
+void make_dirs(const fs::path& dir, const fs::path& archive_path) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) fail(ErrorKind::invalid_argument, "checkpoint {} is malformed: cannot create {}: {}", archive_path.string(), dir.string(), ec.message());
+}
+
 void extract_file(archive* a, const fs::path& target, const fs::path& archive_path) {
-    fs::create_directories(target.parent_path());
+    make_dirs(target.parent_path(), archive_path);
     util::UniqueFd fd(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", target.string(), std::strerror(errno));
     const void* block = nullptr;
@@ -125,7 +132,7 @@ void unpack(const fs::path& archive_path, Compression c, const fs::path& dest) {
         const fs::path target = dest / fs::path(name).lexically_normal();
         switch (archive_entry_filetype(entry)) {
             case AE_IFREG: extract_file(a.get(), target, archive_path); break;
-            case AE_IFDIR: fs::create_directories(target); break;
+            case AE_IFDIR: make_dirs(target, archive_path); break;
             default:
                 fail(ErrorKind::invalid_argument,
                      "checkpoint {} is unsafe: entry \"{}\" is not a plain file or directory (a link, device or FIFO); refusing it",

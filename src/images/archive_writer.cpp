@@ -113,6 +113,14 @@ void add_file(archive* a, const fs::path& file, const std::string& name, const f
 }  // namespace
 
 void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_regular_file()) files.push_back(it->path());
+    }
+    if (ec) fail(ErrorKind::failed_precondition, "cannot read checkpoint directory {}: {}", dir.string(), ec.message());
+    std::sort(files.begin(), files.end());
+
     std::unique_ptr<std::FILE, FileCloser> out(std::fopen(archive_path.c_str(), "wbx"));
     if (!out) fail(ErrorKind::failed_precondition, "cannot create {}: {}", archive_path.string(), std::strerror(errno));
     const std::unique_ptr<StreamSink> codec = own_codec(c, out.get());
@@ -132,11 +140,6 @@ void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
     }
     if (rc != ARCHIVE_OK) archive_failed(a.get(), archive_path);
 
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_regular_file()) files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
     std::string buffer(kBlock, '\0');
     for (const auto& file : files) add_file(a.get(), file, file.filename().string(), archive_path, buffer);
 

@@ -73,12 +73,13 @@ Compression detect(const fs::path& path) {
     if (starts_with(head, {0x1f, 0x8b})) return Compression::gzip;
     if (starts_with(head, {0x04, 0x22, 0x4d, 0x18})) return Compression::lz4;
     if (starts_with(head, {0x28, 0xb5, 0x2f, 0xfd})) return Compression::zstd;
-    // A zlib header: deflate with a window of at most 32 KiB and a valid check value.
+    if (head.size() >= 262 && std::memcmp(head.data() + 257, "ustar", 5) == 0) return Compression::tar;
+    // A zlib header (checked after tar, whose first bytes are a file name that may look like
+    // one): deflate with a window of at most 32 KiB and a valid check value.
     if (head.size() >= 2 && (static_cast<unsigned char>(head[0]) & 0x0f) == 8 && (static_cast<unsigned char>(head[0]) >> 4) <= 7 &&
         ((static_cast<unsigned char>(head[0]) << 8) | static_cast<unsigned char>(head[1])) % 31 == 0) {
         return Compression::zlib;
     }
-    if (head.size() >= 262 && std::memcmp(head.data() + 257, "ustar", 5) == 0) return Compression::tar;
     fail(ErrorKind::invalid_argument,
          "{} is not a checkpoint cedana can read: expected a directory or a tar archive (plain, gzip, lz4, zlib or zstd)",
          path.string());

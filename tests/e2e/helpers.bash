@@ -148,3 +148,188 @@ free_tcp_port() {
 write_config() {
     printf '%s\n' "$1" >"$CFG_DIR/config.json"
 }
+
+# ---------------------------------------------------------------------------
+# Helpers for the dump/restore tests.
+
+# Upper bound for waiting on a workload: 200 polls of 0.05 s = 10 s.
+WORKLOAD_WAIT_POLLS=200
+
+# PIDs of the workloads (and of the processes restored from them) this test
+# started; kill_test_processes ends the ones still running, by PID only.
+TEST_PIDS=()
+# tmpfs mounts this test made; unmount_test_mounts unmounts them.
+TEST_MOUNTS=()
+
+# start_counter OUT [pipe|file]: starts a shell loop that prints 0, 1, 2, ...
+# every 0.1 s. With "pipe" (the default) its stdout and stderr are an
+# anonymous pipe to a cat writing OUT; with "file" they are OUT itself.
+# Sets WORKLOAD_PID.
+start_counter() {
+    local out=$1 mode=${2:-pipe}
+    if [[ $mode == pipe ]]; then
+        (
+            i=0
+            while true; do
+                echo $i
+                i=$((i + 1))
+                sleep 0.1
+            done
+        ) > >(cat >"$out" 2>/dev/null 3>&-) 2>&1 </dev/null 3>&- &
+    else
+        (
+            i=0
+            while true; do
+                echo $i
+                i=$((i + 1))
+                sleep 0.1
+            done
+        ) >"$out" 2>&1 </dev/null 3>&- &
+    fi
+    WORKLOAD_PID=$!
+    TEST_PIDS+=("$WORKLOAD_PID")
+}
+
+# start_workload OUT COMMAND...: starts COMMAND in the background with its
+# stdout and stderr on OUT. Sets WORKLOAD_PID.
+start_workload() {
+    local out=$1
+    shift
+    "$@" >"$out" 2>&1 </dev/null 3>&- &
+    WORKLOAD_PID=$!
+    TEST_PIDS+=("$WORKLOAD_PID")
+}
+
+# line_count FILE: the number of lines in FILE (0 when it does not exist).
+line_count() {
+    if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi
+}
+
+# wait_for_lines FILE N: waits until FILE holds at least N lines.
+wait_for_lines() {
+    local file=$1 n=$2 i
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        (($(line_count "$file") >= n)) && return 0
+        sleep 0.05
+    done
+    fail "$file did not reach $n lines within 10 s; it holds:
+$(cat "$file" 2>/dev/null)"
+}
+
+# wait_for_text FILE TEXT: waits until FILE contains the line TEXT.
+wait_for_text() {
+    local file=$1 text=$2 i
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        grep -qxF -- "$text" "$file" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "$file did not show \"$text\" within 10 s; it holds:
+$(cat "$file" 2>/dev/null)"
+}
+
+# assert_growing FILE: waits until FILE gains at least two more lines.
+assert_growing() {
+    local file=$1 before
+    before=$(line_count "$file")
+    wait_for_lines "$file" $((before + 2))
+}
+
+# assert_running PID FILE: the process is alive and its output keeps growing.
+assert_running() {
+    local pid=$1 file=$2
+    kill -0 "$pid" 2>/dev/null || fail "process $pid is not running"
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != [ZT] ]] ||
+        fail "process $pid is a zombie or stopped"
+    assert_growing "$file"
+}
+
+# wait_pid_gone PID: waits until /proc/PID disappears (the process ended and
+# was reaped by its parent).
+wait_pid_gone() {
+    local pid=$1 i
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        [[ -e /proc/$pid ]] || return 0
+        sleep 0.05
+    done
+    fail "process $pid still exists after 10 s"
+}
+
+# kill_restored PID: kills a restored process (a child of the daemon, which
+# reaps it) and waits until its PID is gone.
+kill_restored() {
+    local pid=$1
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_pid_gone "$pid"
+}
+
+# kill_test_processes: kills, by PID, what this test started and is still running.
+kill_test_processes() {
+    local pid i
+    for pid in "${TEST_PIDS[@]}"; do
+        if [[ -e /proc/$pid ]]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+                [[ -e /proc/$pid ]] || break
+                sleep 0.05
+            done
+        fi
+    done
+    TEST_PIDS=()
+}
+
+# mount_tmpfs DIR OPTIONS: mounts a tmpfs on DIR (created); unmount_test_mounts undoes it.
+mount_tmpfs() {
+    local dir=$1 opts=$2
+    mkdir -p "$dir"
+    mount -t tmpfs -o "$opts" tmpfs "$dir"
+    TEST_MOUNTS+=("$dir")
+}
+
+unmount_test_mounts() {
+    local dir
+    for dir in "${TEST_MOUNTS[@]}"; do
+        umount "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || true
+    done
+    TEST_MOUNTS=()
+}
+
+# cedana_dump PID [args]: runs `cedana dump process PID` against this test's
+# daemon; on success sets DUMP_PATH from the final "Dumped to" line.
+cedana_dump() {
+    local pid=$1
+    shift
+    run "$CEDANA" dump process "$pid" --address "$SOCK" --config-dir "$CFG_DIR" "$@"
+    DUMP_PATH=
+    if [[ $status -eq 0 && ${#lines[@]} -gt 0 ]]; then
+        DUMP_PATH=${lines[${#lines[@]} - 1]#Dumped to }
+    fi
+}
+
+# cedana_restore PATH [args]: runs `cedana restore process --path PATH`
+# against this test's daemon.
+cedana_restore() {
+    local path=$1
+    shift
+    run "$CEDANA" restore process --path "$path" --address "$SOCK" --config-dir "$CFG_DIR" "$@"
+}
+
+# assert_dir_empty DIR: DIR exists and holds nothing at all, hidden entries included.
+assert_dir_empty() {
+    local dir=$1
+    [[ -d $dir ]] || fail "$dir is not a directory"
+    local left
+    left=$(ls -A "$dir")
+    [[ -z $left ]] || fail "$dir is not empty:
+$(ls -lA "$dir")"
+}
+
+# assert_counter_continues ORIG RESTORED: the first line of RESTORED is the
+# last line of ORIG plus one (the counter went on, it did not start again).
+assert_counter_continues() {
+    local orig=$1 restored=$2 last first
+    last=$(tail -n 1 "$orig")
+    first=$(head -n 1 "$restored")
+    [[ $last =~ ^[0-9]+$ ]] || fail "last line of $orig is not a number: '$last'"
+    [[ $first == "$((last + 1))" ]] || fail "restored output starts with '$first', expected $((last + 1)) (the original ended with $last)"
+}

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "images/archive.hpp"
@@ -97,12 +98,6 @@ std::map<std::string, std::string> tree(const fs::path& dir) {
     return out;
 }
 
-std::set<std::string> names_in(const fs::path& dir) {
-    std::set<std::string> out;
-    for (const auto& entry : fs::directory_iterator(dir)) out.insert(entry.path().filename().string());
-    return out;
-}
-
 const std::vector<Compression> kFormats = {Compression::tar, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd};
 const std::vector<Compression> kCompressed = {Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd};
 
@@ -180,7 +175,7 @@ TEST_P(ArchiveRoundTrip, PackDoesNotOverwriteAnExistingArchive) {
     EXPECT_EQ(read_file(archive), "precious existing content");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllFormats, ArchiveRoundTrip, ::testing::ValuesIn(kFormats), format_name);
+INSTANTIATE_TEST_SUITE_P(ArchiveFormats, ArchiveRoundTrip, ::testing::ValuesIn(kFormats), format_name);
 
 TEST(ArchivePack, RefusesCompressionNone) {
     TempDir tmp;
@@ -188,6 +183,20 @@ TEST(ArchivePack, RefusesCompressionNone) {
     fs::create_directories(src);
     write_file(src / "core-1.img", "core");
     EXPECT_THROW(pack(src, tmp.path() / "ckpt", Compression::none), std::logic_error);
+}
+
+TEST(ArchivePack, MissingSourceDirectoryIsACedanaError) {
+    // pack() promises cedana::Error; a missing directory must not escape as a
+    // std::filesystem::filesystem_error (which the daemon would report as "internal").
+    TempDir tmp;
+    try {
+        pack(tmp.path() / "no-such-dir", tmp.path() / "ckpt.tar", Compression::tar);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no-such-dir"), std::string::npos) << e.what();
+    } catch (const std::exception& e) {
+        FAIL() << "pack threw " << typeid(e).name() << " instead of cedana::Error: " << e.what();
+    }
 }
 
 TEST(ArchiveUnpack, MissingArchiveIsNotFound) {
@@ -212,6 +221,31 @@ struct Entry {
     std::string hardlink;
     dev_t rdev = 0;
 };
+
+Entry file_entry(const std::string& name, const std::string& content) {
+    Entry e;
+    e.name = name;
+    e.content = content;
+    return e;
+}
+Entry typed_entry(const std::string& name, unsigned filetype, dev_t rdev = 0) {
+    Entry e;
+    e.name = name;
+    e.filetype = filetype;
+    e.rdev = rdev;
+    return e;
+}
+Entry symlink_entry(const std::string& name, const std::string& target) {
+    Entry e = typed_entry(name, AE_IFLNK);
+    e.symlink = target;
+    return e;
+}
+Entry hardlink_entry(const std::string& name, const std::string& target) {
+    Entry e;
+    e.name = name;
+    e.hardlink = target;
+    return e;
+}
 
 struct WriteDeleter {
     void operator()(archive* a) const { archive_write_free(a); }
@@ -267,74 +301,103 @@ void expect_refused(const TempDir& tmp, const std::vector<Entry>& entries, const
 
 TEST(ArchiveUnsafe, DotDotEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "../evil", .content = "pwned"}}, "../evil");
+    expect_refused(tmp, {file_entry("../evil", "pwned")}, "../evil");
     EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
 }
 
 TEST(ArchiveUnsafe, NestedDotDotEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "a/../../evil", .content = "pwned"}}, "a/../../evil");
+    expect_refused(tmp, {file_entry("a/../../evil", "pwned")}, "a/../../evil");
     EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
 }
 
 TEST(ArchiveUnsafe, DotDotEntryInGzipIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "../evil", .content = "pwned"}}, "../evil", /*gzip=*/true);
+    expect_refused(tmp, {file_entry("../evil", "pwned")}, "../evil", /*gzip=*/true);
     EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
 }
 
 TEST(ArchiveUnsafe, AbsoluteEntryIsRefused) {
     TempDir tmp;
     const fs::path outside = tmp.path() / "outside-evil";
-    expect_refused(tmp, {{.name = outside.string(), .content = "pwned"}}, outside.string());
+    expect_refused(tmp, {file_entry(outside.string(), "pwned")}, outside.string());
     EXPECT_FALSE(fs::exists(outside));
 }
 
 TEST(ArchiveUnsafe, AbsoluteTmpEntryIsRefused) {
     TempDir tmp;
     const std::string name = "/tmp/cedana-archive-test-evil-" + std::to_string(::getpid());
-    expect_refused(tmp, {{.name = name, .content = "pwned"}}, name);
+    expect_refused(tmp, {file_entry(name, "pwned")}, name);
     EXPECT_FALSE(fs::exists(name));
 }
 
 TEST(ArchiveUnsafe, SymlinkEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "link", .filetype = AE_IFLNK, .symlink = ".."}}, "link");
+    expect_refused(tmp, {symlink_entry("link", "..")}, "link");
 }
 
 TEST(ArchiveUnsafe, SymlinkThenWriteThroughItIsRefused) {
     TempDir tmp;
     // The classic: a symlink to the parent, then a file "through" it. The link is refused
     // before anything is written.
-    expect_refused(tmp, {{.name = "up", .filetype = AE_IFLNK, .symlink = ".."}, {.name = "up/evil", .content = "pwned"}}, "up");
+    expect_refused(tmp, {symlink_entry("up", ".."), file_entry("up/evil", "pwned")}, "up");
     EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
 }
 
 TEST(ArchiveUnsafe, HardlinkEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "passwd", .hardlink = "/etc/passwd"}}, "hard link");
+    expect_refused(tmp, {hardlink_entry("passwd", "/etc/passwd")}, "hard link");
 }
 
 TEST(ArchiveUnsafe, CharacterDeviceEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "null", .filetype = AE_IFCHR, .rdev = makedev(1, 3)}}, "null");
+    expect_refused(tmp, {typed_entry("null", AE_IFCHR, makedev(1, 3))}, "null");
 }
 
 TEST(ArchiveUnsafe, BlockDeviceEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "sda", .filetype = AE_IFBLK, .rdev = makedev(8, 0)}}, "sda");
+    expect_refused(tmp, {typed_entry("sda", AE_IFBLK, makedev(8, 0))}, "sda");
 }
 
 TEST(ArchiveUnsafe, FifoEntryIsRefused) {
     TempDir tmp;
-    expect_refused(tmp, {{.name = "fifo", .filetype = AE_IFIFO}}, "fifo");
+    expect_refused(tmp, {typed_entry("fifo", AE_IFIFO)}, "fifo");
+}
+
+TEST(ArchiveUnpack, FileThenFileBelowItIsACedanaError) {
+    // "a" as a file, then "a/b": the second cannot be created. unpack must say so as a
+    // cedana::Error, not let std::filesystem::filesystem_error escape.
+    TempDir tmp;
+    const fs::path archive = tmp.path() / "clash.tar";
+    write_tar(archive, {file_entry("a", "file"), file_entry("a/b", "below a file")});
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    try {
+        unpack(archive, Compression::tar, dest);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        SUCCEED() << e.what();
+    } catch (const std::exception& e) {
+        FAIL() << "unpack threw " << typeid(e).name() << " instead of cedana::Error: " << e.what();
+    }
+}
+
+TEST(ArchiveUnpack, DuplicateEntryIsACedanaError) {
+    TempDir tmp;
+    const fs::path archive = tmp.path() / "dup.tar";
+    write_tar(archive, {file_entry("core-1.img", "first"), file_entry("core-1.img", "second")});
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    EXPECT_THROW(unpack(archive, Compression::tar, dest), Error);
+    // The first one is not silently replaced.
+    EXPECT_EQ(read_file(dest / "core-1.img"), "first");
 }
 
 TEST(ArchiveUnsafe, PlainFilesAndDirectoriesAreAccepted) {
     // The control for the tests above: the same writer, with safe entries, unpacks.
     TempDir tmp;
     const fs::path archive = tmp.path() / "ok.tar";
-    write_tar(archive, {{.name = "core-1.img", .content = "core"}, {.name = "dir", .filetype = AE_IFDIR}, {.name = "dir/x.img", .content = "x"}});
+    write_tar(archive, {file_entry("core-1.img", "core"), typed_entry("dir", AE_IFDIR), file_entry("dir/x.img", "x")});
     const fs::path dest = tmp.path() / "dest";
     fs::create_directories(dest);
     unpack(archive, Compression::tar, dest);
@@ -392,7 +455,7 @@ TEST_P(ArchiveCorrupt, FlippedBytesInTheMiddleFail) {
     expect_unpack_fails(archive, c, tmp.path() / "dest");
 }
 
-INSTANTIATE_TEST_SUITE_P(Compressed, ArchiveCorrupt, ::testing::ValuesIn(kCompressed), format_name);
+INSTANTIATE_TEST_SUITE_P(ArchiveCompressed, ArchiveCorrupt, ::testing::ValuesIn(kCompressed), format_name);
 
 TEST(ArchiveCorruptTar, TruncatedPlainTarFails) {
     TempDir tmp;

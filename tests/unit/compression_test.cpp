@@ -160,5 +160,20 @@ TEST(CompressionDetect, ContentWinsOverTheName) {
     }
 }
 
+TEST(CompressionDetect, PlainTarIsTarWhateverItsFirstFileIsCalled) {
+    // A plain tar starts with the name of its first entry. Names whose first two bytes
+    // happen to form a valid zlib header ("hb", "x^", "80", "HK", ...) must still be detected
+    // as tar: the ustar magic at offset 257 is what identifies a tar.
+    TempDir tmp;
+    for (const std::string first : {"hbase.img", "core-1.img", "x^.img", "80.img", "HK.img"}) {
+        const fs::path src = tmp.path() / ("src-" + first);
+        fs::create_directories(src);
+        write_file(src / first, "content of " + first);
+        const fs::path archive = tmp.path() / ("ckpt-" + first + ".tar");
+        pack(src, archive, Compression::tar);
+        EXPECT_EQ(name_of(detect(archive)), "tar") << "a plain tar whose first entry is \"" << first << "\"";
+    }
+}
+
 }  // namespace
 }  // namespace cedana::images
