@@ -75,7 +75,8 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
 
 void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     ctx.dump.process = proc::inspect(req.pid());
-    for (const int pid : proc::tree_of(req.pid())) {
+    ctx.dump.meta.pids = proc::tree_of(req.pid());
+    for (const int pid : ctx.dump.meta.pids) {
         if (pid == ::getpid()) {
             fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
                  req.pid());

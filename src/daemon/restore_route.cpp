@@ -21,6 +21,7 @@
 #include "images/metadata.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
+#include "proc/process_tree.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -106,12 +107,23 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
     next(ctx, req, resp);
 }
 
+// Every PID of the tree must be free. One still held by a zombie (a killed process not yet
+// reaped by its parent or init) is waited for briefly; a live one is an error.
 void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    if (ctx.restore.meta && proc::exists(ctx.restore.meta->pid)) {
-        const auto other = proc::inspect(ctx.restore.meta->pid);
-        fail(ErrorKind::failed_precondition,
-             "PID {} is taken by another process ({}): the checkpointed process must get its PID back; end that process and retry",
-             ctx.restore.meta->pid, other.command.empty() ? "unknown" : other.command);
+    if (ctx.restore.meta) {
+        for (const int pid : ctx.restore.meta->pids) {
+            if (!proc::exists(pid) || proc::wait_until_reaped(pid, std::chrono::seconds(3))) continue;
+            const auto other = proc::inspect(pid);
+            if (proc::is_zombie(pid)) {
+                fail(ErrorKind::failed_precondition,
+                     "PID {} is taken by an exited process its parent (PID {}) has not reaped yet; the checkpointed process must get its "
+                     "PID back: have the parent wait for it (e.g. `wait` in its shell) and retry",
+                     pid, proc::parent_of(pid));
+            }
+            fail(ErrorKind::failed_precondition,
+                 "PID {} is taken by another process ({}): the checkpointed process must get its PID back; end that process and retry",
+                 pid, other.command.empty() ? "unknown" : other.command);
+        }
     }
     next(ctx, req, resp);
 }

@@ -20,7 +20,7 @@ std::uint64_t Metadata::total_size() const {
 
 void write_metadata(const fs::path& dir, const Metadata& meta) {
     json doc = {
-        {"format_version", meta.format_version}, {"type", meta.type},       {"pid", meta.pid},
+        {"format_version", meta.format_version}, {"type", meta.type},       {"pid", meta.pid}, {"pids", meta.pids},
         {"command", meta.command},               {"compression", meta.compression},
         {"criu_version", meta.criu_version},     {"host", meta.host},       {"time_unix", meta.time_unix},
         {"shell_job", meta.shell_job},           {"size", meta.total_size()},
@@ -50,6 +50,7 @@ Metadata read_metadata(const fs::path& dir) {
         }
         meta.type = doc.at("type").get<std::string>();
         meta.pid = doc.at("pid").get<int>();
+        meta.pids = doc.value("pids", std::vector<int>{meta.pid});
         meta.command = doc.value("command", "");
         meta.compression = doc.value("compression", "");
         meta.criu_version = doc.value("criu_version", "");

@@ -27,6 +27,7 @@ struct Metadata {
     int format_version = kFormatVersion;
     std::string type;  // "process"
     int pid = 0;
+    std::vector<int> pids;  // the whole tree, root first: every PID restore needs free
     std::string command;
     std::string compression;
     std::string criu_version;

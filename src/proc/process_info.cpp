@@ -63,6 +63,8 @@ images::StdioFile describe_fd(int pid, int fd) {
 
 int parent_of(int pid) { return pid > 0 ? parse_stat(read_text(fmt::format("/proc/{}/stat", pid))).ppid : 0; }
 
+bool is_zombie(int pid) { return pid > 0 && parse_stat(read_text(fmt::format("/proc/{}/stat", pid))).state == 'Z'; }
+
 bool exists(int pid) { return pid > 0 && ::access(fmt::format("/proc/{}/stat", pid).c_str(), F_OK) == 0; }
 
 ProcessInfo inspect(int pid) {

@@ -25,6 +25,9 @@ ProcessInfo inspect(int pid);
 // The parent's PID, or 0 when there is no such process.
 int parent_of(int pid);
 
+// True when the process has exited and waits for its parent to reap it.
+bool is_zombie(int pid);
+
 // True when a process with this PID exists.
 bool exists(int pid);
 

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -49,11 +50,19 @@ void kill_tree(int root, std::chrono::milliseconds limit) {
         if (left.count() <= 0) return;
         ::poll(&p, 1, static_cast<int>(left.count()));
     }
-    // Reaping by init gives no event to wait on, so this is the one place that polls.
-    for (std::size_t i = 1; i < tree.size(); ++i) {
-        while (::access(fmt::format("/proc/{}", tree[i]).c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
+}
+
+bool wait_until_reaped(int pid, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    // Reaping by another process gives no event to wait on, so this polls.
+    for (;;) {
+        std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+        std::string text;
+        if (!std::getline(stat, text)) return true;
+        const auto close = text.rfind(')');
+        const bool zombie = close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
+        if (!zombie || std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
 

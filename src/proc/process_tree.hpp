@@ -12,9 +12,12 @@ std::vector<int> tree_of(int root);
 // Sends `sig` to every process of the tree; those already gone are skipped.
 void signal_tree(int root, int sig);
 
-// Kills the whole tree and waits, up to `limit`, until its processes have exited and the
-// descendants are reaped (by init, once their parent is gone), so their PIDs are free for a
-// restore that follows at once. The root stays a zombie until its own parent reaps it.
+// Kills the whole tree and waits, up to `limit`, until its processes have exited. Their PIDs
+// are free once their parents (or init, for orphans) reap them; see wait_until_reaped.
 void kill_tree(int root, std::chrono::milliseconds limit);
+
+// Waits, up to `limit`, until no process holds `pid` any more, as long as the holder is a
+// zombie (exited, waiting for its parent to reap it). Returns whether the PID is free.
+bool wait_until_reaped(int pid, std::chrono::milliseconds limit);
 
 }  // namespace cedana::proc

@@ -1,0 +1,375 @@
+#!/usr/bin/env bats
+# Dumps and restores that must fail: cleanly, with a clear message, leaving
+# nothing behind and the process running as it was.
+
+load helpers
+
+# The shared teardown, kept under another name, runs after this file's own cleanup.
+eval "helpers_$(declare -f teardown)"
+
+teardown() {
+    kill_test_processes
+    unmount_test_mounts
+    helpers_teardown
+}
+
+# start_counter_and_wait [pipe|file]: starts the counter on $TEST_DIR/orig.out
+# and waits for its first lines. Sets PID.
+start_counter_and_wait() {
+    start_counter "$TEST_DIR/orig.out" "${1:-pipe}"
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+}
+
+# start_big_process: a python process with 8 MiB of dirtied memory that, once
+# "ready", prints a tick every 0.1 s. Sets PID.
+start_big_process() {
+    start_workload "$TEST_DIR/big.out" python3 -u -c '
+import time
+b = bytearray(8 * 1024 * 1024)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+print("ready", flush=True)
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+'
+    PID=$WORKLOAD_PID
+    wait_for_text "$TEST_DIR/big.out" ready
+}
+
+# make_checkpoint FORMAT [pipe|file]: dumps a fresh counter with FORMAT into
+# $TEST_DIR/ckpt and waits until the dumped process is gone. Sets PID and CKPT.
+make_checkpoint() {
+    start_counter_and_wait "${2:-pipe}"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression "$1" --name cp
+    assert_success
+    CKPT=$DUMP_PATH
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+}
+
+# assert_nothing_restored PID: no process got the checkpointed PID.
+assert_nothing_restored() {
+    local pid=$1
+    [[ ! -e /proc/$pid ]] || fail "a process with PID $pid exists: $(tr '\0' ' ' </proc/"$pid"/cmdline)"
+}
+
+# assert_only_entries DIR NAME...: DIR holds exactly NAME... (no scratch leftovers).
+assert_only_entries() {
+    local dir=$1
+    shift
+    local expected actual
+    expected=$(printf '%s\n' "$@" | sort)
+    actual=$(ls -A "$dir" | sort)
+    [[ $actual == "$expected" ]] || fail "$dir holds:
+$actual
+expected:
+$expected"
+}
+
+# craft_tar OUT KIND: writes a gzip'ed tar holding one unsafe entry of KIND
+# (dotdot, symlink or device) next to a harmless file.
+craft_tar() {
+    python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+out, kind = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w:gz") as t:
+    data = b"{}\n"
+    info = tarfile.TarInfo("cedana.json")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+    if kind == "dotdot":
+        data = b"evil\n"
+        info = tarfile.TarInfo("../evil")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    elif kind == "symlink":
+        info = tarfile.TarInfo("pages-1.img")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "/etc/passwd"
+        t.addfile(info)
+    elif kind == "device":
+        info = tarfile.TarInfo("pages-1.img")
+        info.type = tarfile.CHRTYPE
+        info.devmajor, info.devminor = 1, 3
+        t.addfile(info)
+PY
+}
+
+# --- dump failures ----------------------------------------------------------
+
+@test "dump of a PID that does not exist fails, names the PID and leaves nothing" {
+    [[ ! -e /proc/999999 ]] || skip "PID 999999 exists on this machine"
+    start_daemon
+    start_counter_and_wait
+    mkdir -p "$TEST_DIR/ckpt"
+    cedana_dump 999999 --dir "$TEST_DIR/ckpt"
+    assert_failure
+    assert_output --partial "999999"
+    refute_output --partial "Dumped to"
+    assert_dir_empty "$TEST_DIR/ckpt"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
+
+@test "dump --compression bogus fails, names it and the valid ones, process untouched" {
+    start_daemon
+    start_counter_and_wait
+    mkdir -p "$TEST_DIR/ckpt"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression bogus
+    assert_failure
+    assert_output --partial '"bogus"'
+    assert_output --partial "none, tar, gzip, lz4, zlib or zstd"
+    assert_dir_empty "$TEST_DIR/ckpt"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
+
+@test "dump into a read-only directory fails clearly and leaves nothing" {
+    start_daemon
+    start_counter_and_wait
+    mount_tmpfs "$TEST_DIR/ro" ro,size=1m
+    cedana_dump "$PID" --dir "$TEST_DIR/ro" --compression lz4
+    assert_failure
+    assert_output --partial "$TEST_DIR/ro"
+    assert_output --partial "Read-only file system"
+    assert_dir_empty "$TEST_DIR/ro"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+
+    # A nested directory under it cannot be created either.
+    cedana_dump "$PID" --dir "$TEST_DIR/ro/a/b" --compression none
+    assert_failure
+    assert_output --partial "$TEST_DIR/ro/a/b"
+    assert_output --partial "Read-only file system"
+    assert_dir_empty "$TEST_DIR/ro"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
+
+@test "dump --compression none onto a full disk fails, leaves the tmpfs empty, process alive" {
+    start_daemon
+    start_big_process
+    mount_tmpfs "$TEST_DIR/full" size=64k
+    cedana_dump "$PID" --dir "$TEST_DIR/full" --compression none
+    assert_failure
+    refute_output --partial "Dumped to"
+    assert_dir_empty "$TEST_DIR/full"
+    assert_running "$PID" "$TEST_DIR/big.out"
+    stop_daemon
+}
+
+@test "dump --compression lz4 onto a full disk fails, leaves the tmpfs empty, process alive" {
+    start_daemon
+    start_big_process
+    mount_tmpfs "$TEST_DIR/full" size=64k
+    cedana_dump "$PID" --dir "$TEST_DIR/full" --compression lz4
+    assert_failure
+    refute_output --partial "Dumped to"
+    assert_dir_empty "$TEST_DIR/full"
+    assert_running "$PID" "$TEST_DIR/big.out"
+    stop_daemon
+}
+
+@test "dump with an unknown --criu-opts option fails before CRIU runs" {
+    start_daemon
+    start_counter_and_wait
+    mkdir -p "$TEST_DIR/ckpt"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --criu-opts '{"no_such_option": true}'
+    assert_failure
+    assert_output --partial "unknown CRIU option"
+    assert_output --partial "no_such_option"
+    assert_dir_empty "$TEST_DIR/ckpt"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
+
+@test "a dump CRIU itself refuses (established TCP connection) quotes CRIU's log and leaves the process running" {
+    start_daemon
+    # Both ends of an established TCP connection, without --tcp-established.
+    start_workload "$TEST_DIR/tcp.out" python3 -u -c '
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+s = socket.create_connection(l.getsockname())
+c, _ = l.accept()
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+'
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/tcp.out" 3
+    mkdir -p "$TEST_DIR/ckpt"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression gzip
+    assert_failure
+    assert_output --partial "CRIU could not dump PID $PID"
+    assert_output --partial "left running"
+    assert_output --partial "CRIU's log says"
+    assert_line --regexp '^ +\([0-9.]+\) .*Error \(criu/'
+    assert_output --partial "Dumping FAILED"
+    assert_dir_empty "$TEST_DIR/ckpt"
+    assert_running "$PID" "$TEST_DIR/tcp.out"
+    stop_daemon
+}
+
+# --- restore failures -------------------------------------------------------
+
+@test "restore of a path that does not exist fails with 'does not exist'" {
+    start_daemon
+    cedana_restore "$TEST_DIR/no/such/checkpoint"
+    assert_failure
+    assert_output --partial "$TEST_DIR/no/such/checkpoint does not exist"
+    assert_only_entries "$TEST_DIR" config cedana.sock daemon.log daemon.log.out
+    stop_daemon
+}
+
+@test "restore of a text file fails with 'not a checkpoint'" {
+    start_daemon
+    mkdir -p "$TEST_DIR/in"
+    printf 'just some text\nnothing else\n' >"$TEST_DIR/in/notes.txt"
+    cedana_restore "$TEST_DIR/in/notes.txt"
+    assert_failure
+    assert_output --partial "$TEST_DIR/in/notes.txt is not a checkpoint"
+    assert_only_entries "$TEST_DIR/in" notes.txt
+    stop_daemon
+}
+
+@test "restore of archives truncated to half fails with 'corrupted or truncated' for every format" {
+    start_daemon
+    local format ext
+    for format in tar gzip lz4 zlib zstd; do
+        make_checkpoint "$format"
+        ext=${CKPT#"$TEST_DIR/ckpt/cp"}
+        mkdir -p "$TEST_DIR/bad-$format"
+        head -c $(($(stat -c %s "$CKPT") / 2)) "$CKPT" >"$TEST_DIR/bad-$format/half$ext"
+        cedana_restore "$TEST_DIR/bad-$format/half$ext" --out "$TEST_DIR/restored.out"
+        assert_failure
+        assert_output --partial "is corrupted or truncated"
+        assert_nothing_restored "$PID"
+        assert_only_entries "$TEST_DIR/bad-$format" "half$ext"
+        rm -rf "$TEST_DIR/ckpt"
+    done
+    assert_not_exists "$TEST_DIR/restored.out"
+    stop_daemon
+}
+
+@test "restore of .tar.gz and .tar.zst archives with bytes flipped in the middle fails, nothing restored" {
+    start_daemon
+    local format ext size
+    for format in gzip zstd; do
+        make_checkpoint "$format"
+        ext=${CKPT#"$TEST_DIR/ckpt/cp"}
+        mkdir -p "$TEST_DIR/bad-$format"
+        cp "$CKPT" "$TEST_DIR/bad-$format/flipped$ext"
+        size=$(stat -c %s "$CKPT")
+        printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' |
+            dd of="$TEST_DIR/bad-$format/flipped$ext" bs=1 seek=$((size / 2)) conv=notrunc status=none
+        run cmp -s "$CKPT" "$TEST_DIR/bad-$format/flipped$ext"
+        assert_failure
+        cedana_restore "$TEST_DIR/bad-$format/flipped$ext" --out "$TEST_DIR/restored.out"
+        assert_failure
+        # The archive layer sees most such damage; what gets past it (gzip's CRC
+        # is not checked, zstd frames carry no checksum) the image checksums catch.
+        assert_output --regexp "is corrupted or truncated|checkpoint is corrupted: image [^ ]+ fails its checksum"
+        assert_nothing_restored "$PID"
+        assert_only_entries "$TEST_DIR/bad-$format" "flipped$ext"
+        rm -rf "$TEST_DIR/ckpt"
+    done
+    stop_daemon
+}
+
+@test "restore of a none checkpoint with one byte of pages-1.img changed fails its checksum" {
+    start_daemon
+    make_checkpoint none
+    assert_file_exists "$CKPT/pages-1.img"
+    local byte
+    byte=$(od -An -tu1 -j 100 -N1 "$CKPT/pages-1.img" | tr -d ' ')
+    printf "\\$(printf '%03o' $(((byte + 1) % 256)))" |
+        dd of="$CKPT/pages-1.img" bs=1 seek=100 conv=notrunc status=none
+    cedana_restore "$CKPT" --out "$TEST_DIR/restored.out"
+    assert_failure
+    assert_output --partial "pages-1.img fails its checksum"
+    assert_nothing_restored "$PID"
+    stop_daemon
+}
+
+@test "an lz4 checkpoint renamed to .tar.gz or .bin still restores: the format comes from the content" {
+    start_daemon
+    make_checkpoint lz4
+    local orig_last
+    orig_last=$(tail -n 1 "$TEST_DIR/orig.out")
+    local name
+    for name in foo.tar.gz foo.bin; do
+        cp "$CKPT" "$TEST_DIR/$name"
+        cedana_restore "$TEST_DIR/$name" --out "$TEST_DIR/$name.out"
+        assert_success
+        assert_line "Restored PID $PID from $TEST_DIR/$name"
+        wait_for_lines "$TEST_DIR/$name.out" 2
+        assert_equal "$(head -n 1 "$TEST_DIR/$name.out")" "$((orig_last + 1))"
+        kill_restored "$PID"
+    done
+    stop_daemon
+}
+
+@test "an archive with a ../evil entry is refused and writes nothing outside" {
+    start_daemon
+    mkdir -p "$TEST_DIR/in"
+    craft_tar "$TEST_DIR/in/evil.tar.gz" dotdot
+    cedana_restore "$TEST_DIR/in/evil.tar.gz"
+    assert_failure
+    assert_output --partial "../evil"
+    assert_output --partial "outside"
+    assert_not_exists "$TEST_DIR/in/evil"
+    assert_not_exists "$TEST_DIR/evil"
+    assert_only_entries "$TEST_DIR/in" evil.tar.gz
+    stop_daemon
+}
+
+@test "an archive with a symlink entry is refused" {
+    start_daemon
+    mkdir -p "$TEST_DIR/in"
+    craft_tar "$TEST_DIR/in/link.tar.gz" symlink
+    cedana_restore "$TEST_DIR/in/link.tar.gz"
+    assert_failure
+    assert_output --partial "pages-1.img"
+    assert_output --partial "not a plain file or directory"
+    assert_only_entries "$TEST_DIR/in" link.tar.gz
+    stop_daemon
+}
+
+@test "an archive with a device node entry is refused" {
+    start_daemon
+    mkdir -p "$TEST_DIR/in"
+    craft_tar "$TEST_DIR/in/dev.tar.gz" device
+    cedana_restore "$TEST_DIR/in/dev.tar.gz"
+    assert_failure
+    assert_output --partial "pages-1.img"
+    assert_output --partial "not a plain file or directory"
+    assert_only_entries "$TEST_DIR/in" dev.tar.gz
+    stop_daemon
+}
+
+@test "restore while the checkpointed PID is still taken fails with 'PID ... is taken'" {
+    start_daemon
+    start_counter_and_wait
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression zstd --leave-running
+    assert_success
+    local ckpt=$DUMP_PATH
+    assert_running "$PID" "$TEST_DIR/orig.out"
+
+    cedana_restore "$ckpt" --out "$TEST_DIR/restored.out"
+    assert_failure
+    assert_output --regexp "PID $PID is taken"
+    refute_output --partial "Restored PID"
+    assert_not_exists "$TEST_DIR/restored.out"
+    assert_only_entries "$TEST_DIR/ckpt" "${ckpt##*/}"
+    # The original process is the one still holding the PID, running as before.
+    assert_equal "$(awk '{print $4}' "/proc/$PID/stat")" "$$"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
