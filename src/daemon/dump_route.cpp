@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -75,8 +76,7 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
 
 void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     ctx.dump.process = proc::inspect(req.pid());
-    ctx.dump.meta.pids = proc::tree_of(req.pid());
-    for (const int pid : ctx.dump.meta.pids) {
+    for (const int pid : proc::tree_of(req.pid())) {
         if (pid == ::getpid()) {
             fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
                  req.pid());
@@ -148,6 +148,14 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
     resp.set_image_size(meta.total_size());
 }
 
+// CRIU cannot even log when the disk is full, so its log may not say why it failed.
+std::string disk_full_hint(const fs::path& dir) {
+    struct statvfs st{};
+    if (::statvfs(dir.c_str(), &st) != 0) return "";
+    const auto free_bytes = static_cast<unsigned long long>(st.f_bavail) * st.f_frsize;
+    return free_bytes < (1ull << 20) ? fmt::format(" (the filesystem of {} is full)", dir.parent_path().string()) : "";
+}
+
 void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
     const fs::path& dir = ctx.dump.staging->work_dir();
@@ -176,9 +184,12 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
 
     const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq);
     if (!cresp.success()) {
-        fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}; the process was left running as it was. CRIU's log says:{}",
-             req.pid(), engine::log_errors(dir / "dump.log"));
+        fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}{}; the process was left running as it was. CRIU's log says:{}",
+             req.pid(), disk_full_hint(dir), engine::log_errors(dir / "dump.log"));
     }
+    // The tree as CRIU froze it (it stays stopped until settle-process): a shell loop forks
+    // all the time, so a list taken before the dump may name children that are gone.
+    ctx.dump.meta.pids = proc::tree_of(req.pid());
 }
 
 const DumpChain& chain() {

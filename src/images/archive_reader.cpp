@@ -55,8 +55,9 @@ la_ssize_t zlib_read(archive* a, void* client, const void** out) {
 
 // The name an entry may have: a plain relative name that stays inside the destination.
 void check_name(const std::string& name, const fs::path& archive_path) {
+    if (name.empty()) fail(ErrorKind::invalid_argument, "checkpoint {} is corrupted or truncated: an entry has no name", archive_path.string());
     const fs::path p(name);
-    bool escapes = name.empty() || p.is_absolute();
+    bool escapes = p.is_absolute();
     for (const auto& part : p) {
         if (part == "..") escapes = true;
     }

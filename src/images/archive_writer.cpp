@@ -37,8 +37,10 @@ struct FileCloser {
 };
 
 [[noreturn]] void archive_failed(archive* a, const fs::path& path) {
-    fail(ErrorKind::failed_precondition, "cannot write checkpoint archive {}: {}", path.string(),
-         archive_error_string(a) != nullptr ? archive_error_string(a) : "unknown error");
+    // libarchive's message ("Write error") hides the reason; the errno it saw tells it.
+    const int err = archive_errno(a);
+    fail(ErrorKind::failed_precondition, "cannot write checkpoint archive {}: {}{}", path.string(),
+         archive_error_string(a) != nullptr ? archive_error_string(a) : "unknown error", err > 0 ? fmt::format(" ({})", std::strerror(err)) : "");
 }
 
 // libarchive's client callback, writing through one of our codecs into the file.

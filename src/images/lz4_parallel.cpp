@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <thread>
 
+#include <cerrno>
+#include <cstring>
+
 #include "util/error.hpp"
 
 namespace cedana::images {
@@ -70,7 +73,7 @@ void Lz4ParallelWriter::write_oldest() {
     in_flight_.pop_front();
     done.get();
     if (std::fwrite(job->frame.data(), 1, job->frame_size, out_) != job->frame_size) {
-        fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive (disk full?)");
+        fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive: {}", std::strerror(errno));
     }
     spare_.push_back(std::move(job));
 }

@@ -1,5 +1,8 @@
 #include "images/zlib_stream.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include "util/error.hpp"
 
 namespace cedana::images {
@@ -23,7 +26,7 @@ void ZlibWriter::pump(int flush) {
         if (rc == Z_STREAM_ERROR) fail(ErrorKind::internal, "zlib compression failed");
         const std::size_t produced = buffer_.size() - zs_.avail_out;
         if (produced > 0 && std::fwrite(buffer_.data(), 1, produced, out_) != produced) {
-            fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive (disk full?)");
+            fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive: {}", std::strerror(errno));
         }
         if (flush == Z_FINISH && rc == Z_STREAM_END) return;
     } while (zs_.avail_out == 0 || flush == Z_FINISH);
