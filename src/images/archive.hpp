@@ -9,8 +9,8 @@
 namespace cedana::images {
 
 // Writes the regular files of `dir` (not recursive: checkpoints are flat) into `archive`,
-// a tar stream compressed as `c` (not none). Uses every core where the codec can: lz4
-// compresses chunks in parallel (lz4_parallel.hpp), zstd runs with worker threads. Throws cedana::Error; the caller removes a partial archive.
+// a tar stream compressed as `c` (not none). lz4 and zstd compress chunks on every core
+// (parallel_frames.hpp). Throws cedana::Error; the caller removes a partial archive.
 void pack(const std::filesystem::path& dir, const std::filesystem::path& archive, Compression c);
 
 // Extracts `archive` into the existing, empty directory `dest`. Refuses, before writing

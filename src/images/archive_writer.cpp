@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "images/archive.hpp"
-#include "images/lz4_parallel.hpp"
+#include "images/parallel_frames.hpp"
 #include "images/zlib_stream.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -54,11 +54,13 @@ la_ssize_t sink_write(archive* a, void* client, const void* buffer, size_t lengt
     }
 }
 
-// Codecs that beat libarchive's filters: zlib, which libarchive lacks, and lz4 on all cores.
+// Codecs that beat libarchive's filters: zlib, which libarchive lacks, and lz4 and zstd on
+// every core.
 std::unique_ptr<StreamSink> own_codec(Compression c, std::FILE* out) {
     switch (c) {
         case Compression::zlib: return std::make_unique<ZlibWriter>(out);
-        case Compression::lz4: return std::make_unique<Lz4ParallelWriter>(out);
+        case Compression::lz4: return std::make_unique<ParallelFrameWriter>(out, FrameCodec::lz4);
+        case Compression::zstd: return std::make_unique<ParallelFrameWriter>(out, FrameCodec::zstd);
         default: return nullptr;
     }
 }
@@ -68,18 +70,11 @@ void add_filter(archive* a, Compression c, const fs::path& path) {
     switch (c) {
         case Compression::tar:
         case Compression::zlib:
-        case Compression::lz4: rc = archive_write_add_filter_none(a); break;
+        case Compression::lz4:
+        case Compression::zstd: rc = archive_write_add_filter_none(a); break;
         case Compression::gzip:
             rc = archive_write_add_filter_gzip(a);
             if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "gzip", "compression-level", "1");
-            break;
-        case Compression::zstd:
-            rc = archive_write_add_filter_zstd(a);
-            if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "zstd", "compression-level", "1");
-            if (rc == ARCHIVE_OK) {
-                const auto threads = std::to_string(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-                rc = archive_write_set_filter_option(a, "zstd", "threads", threads.c_str());
-            }
             break;
         case Compression::none: throw std::logic_error("pack() needs an archive format");
     }

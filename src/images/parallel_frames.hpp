@@ -1,7 +1,8 @@
 #pragma once
-// LZ4 compression on every core: the stream is cut into 4 MiB chunks, each compressed as an
-// independent LZ4 frame by a worker, and the frames are written in order. Concatenated frames
-// are a valid LZ4 stream (lz4 -d, libarchive and restore read them as one).
+// Compression on every core: the stream is cut into 4 MiB chunks, each compressed as an
+// independent LZ4 or zstd frame by a worker, and the frames are written in order. Both
+// formats define concatenated frames as one valid stream (lz4 -d, zstd -d, libarchive and
+// restore read them as one).
 
 #include <cstdio>
 #include <deque>
@@ -14,10 +15,12 @@
 
 namespace cedana::images {
 
-class Lz4ParallelWriter final : public StreamSink {
+enum class FrameCodec { lz4, zstd };
+
+class ParallelFrameWriter final : public StreamSink {
 public:
-    explicit Lz4ParallelWriter(std::FILE* out);
-    ~Lz4ParallelWriter() override;
+    ParallelFrameWriter(std::FILE* out, FrameCodec codec);
+    ~ParallelFrameWriter() override;
 
     void write(const void* data, std::size_t size) override;
     void finish() override;
@@ -35,6 +38,7 @@ private:
     void write_oldest();
 
     std::FILE* out_;
+    FrameCodec codec_;
     std::unique_ptr<Job> filling_;
     std::deque<std::pair<std::unique_ptr<Job>, std::future<void>>> in_flight_;
     std::vector<std::unique_ptr<Job>> spare_;
