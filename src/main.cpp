@@ -1,3 +1,9 @@
-#include "cli/app.hpp"
+#include <cstring>
 
-int main(int argc, char** argv) { return cedana::cli::run(argc, argv); }
+#include "cli/app.hpp"
+#include "proc/session_holder.hpp"
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], cedana::proc::kSessionHolderCommand) == 0) cedana::proc::run_session_holder(argc, argv);
+    return cedana::cli::run(argc, argv);
+}

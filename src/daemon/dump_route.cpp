@@ -167,11 +167,6 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     auto* opts = creq.mutable_opts();
     if (ctx.config.criu.leave_running) opts->set_leave_running(true);
     if (ctx.dump.process.is_shell_job()) opts->set_shell_job(true);
-    // A terminal on stdio belongs to the user's session, not to the process: CRIU leaves it
-    // out and restore hands the process a replacement.
-    for (const auto& file : ctx.dump.process.stdio) {
-        if (file.kind == "tty") opts->add_external(file.key);
-    }
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, *opts);
     ctx.dump.keep_running = opts->leave_running();
     opts->set_leave_running(false);

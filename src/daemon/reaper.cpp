@@ -79,9 +79,9 @@ void Reaper::loop() {
             int status = 0;
             if (::waitpid(pid, &status, WNOHANG) == pid) {
                 if (WIFEXITED(status)) {
-                    spdlog::info("restored process {} exited with status {}", pid, WEXITSTATUS(status));
+                    spdlog::info("child {} (a restored process or its session holder) exited with status {}", pid, WEXITSTATUS(status));
                 } else if (WIFSIGNALED(status)) {
-                    spdlog::info("restored process {} was killed by signal {}", pid, WTERMSIG(status));
+                    spdlog::info("child {} (a restored process or its session holder) was killed by signal {}", pid, WTERMSIG(status));
                 }
             }
             const std::lock_guard lock(mutex_);

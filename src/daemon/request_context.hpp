@@ -2,12 +2,14 @@
 // What every adapter of a request can see besides the request and the response.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
+#include "proc/tty_relay.hpp"
 
 namespace cedana::daemon {
 
@@ -26,6 +28,8 @@ struct RequestContext {
     // Takes ownership of a process restored as this process's child (the daemon reaps it).
     // Unset inside the CLI, which waits for the child itself.
     std::function<void(int pid)> adopt_child = {};
+    // Keeps a stand-in terminal's relay (proc/tty_relay.hpp) going after the request.
+    std::function<void(std::unique_ptr<proc::TtyRelay>)> keep_relay = {};
 };
 
 }  // namespace cedana::daemon

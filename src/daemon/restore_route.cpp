@@ -22,6 +22,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
+#include "proc/session_holder.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -61,6 +62,10 @@ struct RestoreState {
     std::optional<images::Metadata> meta;
     std::vector<util::UniqueFd> replacements;
     std::vector<engine::InheritFd> inherit;
+    // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
+    engine::CriuTerminal terminal;
+    std::optional<proc::Pty> pty;
+    util::UniqueFd pty_out;
 };
 
 struct RestoreCtx : RequestContext {
@@ -153,14 +158,28 @@ util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req
     return fd;
 }
 
+// A shell job on a terminal gets the caller's terminal (--no-server from a terminal), or a
+// new pseudo-terminal whose output the relay writes to --out (or, with --no-server, to the
+// CLI's stdout; else discards).
+void terminal(RestoreCtx& ctx, const v1::RestoreReq& req) {
+    if (!ctx.caller_stdio.empty() && ::isatty(ctx.caller_stdio[0])) {
+        ctx.restore.terminal.stdin_fd = ctx.caller_stdio[0];
+        return;
+    }
+    ctx.restore.pty = proc::open_pty();
+    ctx.restore.terminal.launcher = proc::session_holder_launcher(ctx.restore.pty->slave_path);
+    ctx.restore.pty_out = open_replacement(ctx, req, {1, "tty", ""});
+}
+
 // The dumped process's stdin, stdout and stderr led to the caller's pipes, terminal and files,
 // which are gone, belong to someone else or have changed since: each gets a replacement
-// (see open_replacement), handed to CRIU as an inherited fd.
+// (see open_replacement), handed to CRIU as an inherited fd, or a terminal (see terminal()).
 void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (ctx.restore.meta) {
         std::map<std::string, bool> seen;
         for (const auto& file : ctx.restore.meta->stdio) {
-            const bool replace = file.kind == "pipe" || file.kind == "tty" || file.kind == "socket" || file.kind == "file";
+            if (file.kind == "tty" && ctx.restore.terminal.stdin_fd < 0 && ctx.restore.terminal.launcher.empty()) terminal(ctx, req);
+            const bool replace = file.kind == "pipe" || file.kind == "socket" || file.kind == "file";
             if (!replace || seen[file.key]) continue;
             seen[file.key] = true;
             ctx.restore.replacements.push_back(open_replacement(ctx, req, file));
@@ -193,18 +212,26 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     opts->set_images_dir_fd(dir_fd.get());
     opts->set_log_file("restore.log");
     opts->set_log_level(4);
-    // The restored process becomes a child of this process (the daemon, or the CLI with
-    // --no-server), which reaps it.
+    // The restored process becomes a sibling of CRIU: a child of this process (the daemon, or
+    // the CLI with --no-server), which reaps it, or of the session holder, which we reap.
     opts->set_rst_sibling(true);
 
-    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit);
+    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, {}, ctx.restore.terminal);
+    // The holder exits by itself once its children are gone; whoever adopts children reaps it.
+    const int holder = ctx.restore.terminal.launcher_pid;
     if (!cresp.success()) {
+        if (holder > 0) reap_failed_root(holder);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
         fail(ErrorKind::failed_precondition, "CRIU could not restore {}; nothing was left running. CRIU's log says:{}", req.path(),
              engine::log_errors(dir / "restore.log"));
     }
     resp.set_pid(cresp.restore().pid());
-    if (ctx.adopt_child) ctx.adopt_child(resp.pid());
+    if (ctx.adopt_child) ctx.adopt_child(holder > 0 ? holder : resp.pid());
+    if (ctx.restore.pty) {
+        // Only the process holds the slave now, so the relay ends when the process does.
+        auto relay = std::make_unique<proc::TtyRelay>(std::move(ctx.restore.pty->master), std::move(ctx.restore.pty_out));
+        if (ctx.keep_relay) ctx.keep_relay(std::move(relay));
+    }
 }
 
 const RestoreChain& chain() {

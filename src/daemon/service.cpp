@@ -44,6 +44,7 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.base_config = config_;
     ctx.config_override = metadata(context, api::kConfigKey);
     ctx.adopt_child = [this](int pid) { reaper_.adopt(pid); };
+    ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     const bool profiling = metadata(context, api::kProfilingKey) == "1" || config_.at("profiling").at("enabled").get<bool>();
     pipeline::Profile profile;
     grpc::Status status = grpc::Status::OK;
@@ -60,6 +61,12 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
         context.AddTrailingMetadata(api::kProfileTrailer, api::to_proto(profile).SerializeAsString());
     }
     return status;
+}
+
+void Service::keep_relay(std::unique_ptr<proc::TtyRelay> relay) {
+    const std::lock_guard lock(relays_mutex_);
+    std::erase_if(relays_, [](const auto& r) { return r->finished(); });
+    relays_.push_back(std::move(relay));
 }
 
 grpc::Status Service::HealthCheck(grpc::ServerContext* context, const v1::HealthCheckReq* request, v1::HealthCheckResp* response) {

@@ -5,7 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cedana/daemon/v1/daemon.grpc.pb.h"
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "daemon/reaper.hpp"
+#include "proc/tty_relay.hpp"
 
 namespace cedana::daemon {
 
@@ -25,8 +30,12 @@ private:
     template <typename Route>
     grpc::Status serve(grpc::ServerContext& context, const char* what, Route&& route);
 
+    void keep_relay(std::unique_ptr<proc::TtyRelay> relay);
+
     nlohmann::json config_;
     Reaper reaper_;
+    std::mutex relays_mutex_;
+    std::vector<std::unique_ptr<proc::TtyRelay>> relays_;
 };
 
 }  // namespace cedana::daemon

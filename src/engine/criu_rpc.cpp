@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -42,6 +43,8 @@ public:
     }
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
+
+    pid_t release() { return std::exchange(pid_, -1); }
 
     int wait() {
         int status = 0;
@@ -84,6 +87,12 @@ criu_resp receive_message(int fd) {
 }  // namespace
 
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify) {
+    CriuTerminal none;
+    return run_criu(binary, std::move(req), inherit, notify, none);
+}
+
+criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify,
+                   CriuTerminal& terminal) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
         fail(ErrorKind::internal, "socketpair for CRIU: {}", std::strerror(errno));
@@ -100,8 +109,12 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
         entry->set_fd(kSocketFd + 1 + static_cast<int>(i));
     }
 
+    util::UniqueFd staged_stdin;
+    if (terminal.stdin_fd >= 0) staged_stdin = stage(terminal.stdin_fd);
+
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (staged_stdin) posix_spawn_file_actions_adddup2(&actions, staged_stdin.get(), STDIN_FILENO);
     for (std::size_t i = 0; i < staged.size(); ++i) {
         posix_spawn_file_actions_adddup2(&actions, staged[i].get(), kSocketFd + static_cast<int>(i));
     }
@@ -116,14 +129,19 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     const std::string fd_arg = std::to_string(kSocketFd);
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("swrk"), const_cast<char*>(fd_arg.c_str()), nullptr};
+    std::vector<std::string> args = terminal.launcher;
+    args.insert(args.end(), {binary, "swrk", fd_arg});
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_t pid = -1;
-    const int err = ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), environ);
+    const int err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (err != 0) fail(ErrorKind::failed_precondition, "cannot start CRIU ({}): {}", binary, std::strerror(err));
+    if (err != 0) fail(ErrorKind::failed_precondition, "cannot start CRIU ({}): {}", args.front(), std::strerror(err));
     Child child(pid);
     staged.clear();
+    staged_stdin.reset();
     theirs.reset();
 
     send_message(ours.get(), req);
@@ -131,7 +149,11 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
         criu_resp resp = receive_message(ours.get());
         if (resp.type() != NOTIFY) {
             ours.reset();
-            child.wait();
+            if (terminal.launcher.empty()) {
+                child.wait();
+            } else {
+                terminal.launcher_pid = child.release();
+            }
             return resp;
         }
         criu_req ack;

@@ -28,4 +28,18 @@ using NotifyFn = std::function<void(const std::string& script, int pid)>;
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit = {},
                    const NotifyFn& notify = {});
 
+// CRIU restores a shell job's terminal from its own stdin, which must be its controlling
+// terminal: either the caller's own terminal (stdin_fd), or a session holder (launcher, see
+// proc/session_holder.hpp) that owns a stand-in terminal and starts CRIU inside its session.
+// The holder outlives CRIU, as the restored process's parent; its PID is returned in
+// launcher_pid and the caller reaps it.
+struct CriuTerminal {
+    int stdin_fd = -1;
+    std::vector<std::string> launcher;
+    int launcher_pid = -1;
+};
+
+criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify,
+                   CriuTerminal& terminal);
+
 }  // namespace cedana::engine

@@ -365,3 +365,35 @@ roundtrip() {
     assert_running "$pid" "$TEST_DIR/orig.out"
     stop_daemon
 }
+
+@test "a shell job on a terminal restores through the daemon onto a stand-in terminal, output to --out" {
+    start_daemon
+    local dir=$BATS_TEST_TMPDIR/tty
+    mkdir -p "$dir"
+    # script(1) gives the shell a terminal; the loop is its background job, as typed at a prompt.
+    script -qfc "bash -c '( i=0; while true; do echo \$i; i=\$((i+1)); sleep 0.1; done ) & echo \$! >$dir/pid; wait'" \
+        "$dir/typescript" >/dev/null 2>&1 </dev/null &
+    TEST_PIDS+=("$!")
+    local i
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        [[ -s $dir/pid ]] && break
+        sleep 0.05
+    done
+    local pid
+    pid=$(cat "$dir/pid")
+    [[ $(readlink "/proc/$pid/fd/1") == /dev/pts/* ]] || fail "the job's stdout is not a terminal"
+    wait_for_lines "$dir/typescript" 4
+
+    cedana_dump "$pid" --dir "$dir/ck"
+    assert_success
+    wait_pid_gone "$pid"
+    tr -d '\r' <"$dir/typescript" | grep -E '^[0-9]+$' >"$dir/orig.out"
+
+    cedana_restore "$DUMP_PATH" --out "$dir/restored.out"
+    assert_success
+    assert_output --partial "Restored PID $pid"
+    wait_for_lines "$dir/restored.out" 3
+    assert_counter_continues "$dir/orig.out" "$dir/restored.out"
+    [[ $(readlink "/proc/$pid/fd/1") == /dev/pts/* ]] || fail "the restored job has no terminal"
+    kill_restored "$pid"
+}

@@ -105,6 +105,11 @@ void write_pid_file(const std::string& path, int pid) {
     daemon::RequestContext ctx;
     ctx.base_config = loaded.json;
     ctx.caller_stdio = {0, 1, 2};
+    std::unique_ptr<proc::TtyRelay> relay;
+    // The restored process, or the session holder whose exit status is the process's.
+    int child = -1;
+    ctx.adopt_child = [&child](int pid) { child = pid; };
+    ctx.keep_relay = [&relay](std::unique_ptr<proc::TtyRelay> r) { relay = std::move(r); };
     cedana::daemon::v1::RestoreResp resp;
     pipeline::Profile profile;
     const bool profiling = globals.want_profile(loaded.config);
@@ -113,9 +118,10 @@ void write_pid_file(const std::string& path, int pid) {
     write_pid_file(o.pid_file, resp.pid());
     std::cout.flush();
     int status = 0;
-    while (::waitpid(resp.pid(), &status, 0) < 0) {
+    while (::waitpid(child, &status, 0) < 0) {
         if (errno != EINTR) fail(ErrorKind::internal, "cannot wait for restored process {}: {}", resp.pid(), std::strerror(errno));
     }
+    if (relay) relay->drain();
     std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
