@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -21,25 +23,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // A fresh directory per test, removed with everything in it at the end.
-class TempDir {
+// A per-test configuration directory.
+class TempDir : public cedana::testing::TempDir {
 public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("cedana-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    [[nodiscard]] const fs::path& path() const { return path_; }
-    [[nodiscard]] std::string str() const { return path_.string(); }
-    [[nodiscard]] fs::path file() const { return path_ / "config.json"; }
+    [[nodiscard]] std::string str() const { return path().string(); }
+    [[nodiscard]] fs::path file() const { return path() / "config.json"; }
 
     void write(const std::string& text) const {
         std::ofstream out(file(), std::ios::trunc);
@@ -51,9 +39,6 @@ public:
         text << in.rdbuf();
         return text.str();
     }
-
-private:
-    fs::path path_;
 };
 
 // Runs `fn`, expects a cedana::Error of kind invalid_argument and returns its message.

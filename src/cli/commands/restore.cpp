@@ -11,6 +11,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/criu_flags.hpp"
 #include "cli/profile_table.hpp"
+#include "cli/runc_flags.hpp"
 #include "daemon/restore_route.hpp"
 #include "util/error.hpp"
 
@@ -29,16 +30,7 @@ struct RestoreOptions {
     std::string gpu_id;
     std::string bundle;
     std::string id;
-    std::string root;
-    bool detach = false;
-    std::string console_socket;
-    bool no_pivot = false;
-    bool no_new_keyring = false;
-    bool no_subreaper = false;
-    std::string rootless;
-    bool systemd_cgroup = false;
-    std::string log;
-    std::string log_format;
+    RuncFlagValues runc;
     std::string netns_ipv4;
     std::string image;
     std::string ns;
@@ -59,19 +51,10 @@ void add_shared_flags(CLI::App& restore, RestoreOptions& o) {
     restore.add_option("--gpu-id", o.gpu_id, "GPU to restore onto");
 }
 
-void add_runc_flags(CLI::App& cmd, RestoreOptions& o) {
+void add_runc_restore_flags(CLI::App& cmd, RestoreOptions& o) {
     cmd.add_option("-b,--bundle", o.bundle, "the container's bundle");
     cmd.add_option("--id", o.id, "id of the restored container");
-    cmd.add_option("--root", o.root, "runc root directory");
-    cmd.add_flag("--detach", o.detach, "detach from the container");
-    cmd.add_option("--console-socket", o.console_socket, "socket to send the console's pty to");
-    cmd.add_flag("--no-pivot", o.no_pivot, "do not use pivot_root");
-    cmd.add_flag("--no-new-keyring", o.no_new_keyring, "do not create a new session keyring");
-    cmd.add_flag("--no-subreaper", o.no_subreaper, "do not become a subreaper");
-    cmd.add_option("--rootless", o.rootless, "true, false or auto");
-    cmd.add_flag("--systemd-cgroup", o.systemd_cgroup, "use systemd cgroups");
-    cmd.add_option("--log", o.log, "runc log file");
-    cmd.add_option("--log-format", o.log_format, "text or json");
+    add_runc_flags(cmd, o.runc);
 }
 
 void add_containerd_flags(CLI::App& cmd, RestoreOptions& o) {
@@ -155,7 +138,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
 
     auto* runc = restore->add_subcommand("runc", "Restore a runc container");
     runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    add_runc_flags(*runc, *o);
+    add_runc_restore_flags(*runc, *o);
     runc->add_option("--netns-eth0-ipv4-addr", o->netns_ipv4, "IPv4 address for eth0 in the container's network namespace");
     not_available_yet(*runc, "runc support");
 
@@ -169,7 +152,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
     auto* job = restore->add_subcommand("job", "Restore a managed job from its newest checkpoint");
     job->add_option("JID", o->target, "the job")->required();
     job->add_option("-p,--path", o->path, "checkpoint to restore instead of the newest");
-    add_runc_flags(*job, *o);
+    add_runc_restore_flags(*job, *o);
     add_containerd_flags(*job, *o);
     not_available_yet(*job, "managed jobs");
 }

@@ -1,4 +1,5 @@
 #include "cli/commands/commands.hpp"
+#include "cli/runc_flags.hpp"
 
 namespace cedana::cli {
 
@@ -18,17 +19,8 @@ struct RunOptions {
     std::vector<std::string> args;
     // runc
     std::string bundle;
-    std::string root;
-    bool detach = false;
-    std::string console_socket;
-    bool no_pivot = false;
-    bool no_new_keyring = false;
-    bool no_subreaper = false;
+    RuncFlagValues runc;
     int preserve_fds = 0;
-    std::string rootless;
-    bool systemd_cgroup = false;
-    std::string log;
-    std::string log_format;
     // containerd
     std::string id;
     std::string ns;
@@ -68,17 +60,8 @@ void add_run_commands(CLI::App& root, Globals&) {
     auto* runc = run->add_subcommand("runc", "Run a runc container as a managed job");
     runc->add_option("id", o->id, "container id");
     runc->add_option("-b,--bundle", o->bundle, "the container's bundle")->required();
-    runc->add_option("--root", o->root, "runc root directory");
-    runc->add_flag("--detach", o->detach, "detach from the container");
-    runc->add_option("--console-socket", o->console_socket, "socket to send the console's pty to");
-    runc->add_flag("--no-pivot", o->no_pivot, "do not use pivot_root");
-    runc->add_flag("--no-new-keyring", o->no_new_keyring, "do not create a new session keyring");
-    runc->add_flag("--no-subreaper", o->no_subreaper, "do not become a subreaper");
+    add_runc_flags(*runc, o->runc);
     runc->add_option("--preserve-fds", o->preserve_fds, "pass N extra file descriptors to the container");
-    runc->add_option("--rootless", o->rootless, "true, false or auto");
-    runc->add_flag("--systemd-cgroup", o->systemd_cgroup, "use systemd cgroups");
-    runc->add_option("--log", o->log, "runc log file");
-    runc->add_option("--log-format", o->log_format, "text or json");
     not_available_yet(*runc, "runc support");
 
     auto* containerd = run->add_subcommand("containerd", "Run a containerd container as a managed job");
@@ -88,7 +71,7 @@ void add_run_commands(CLI::App& root, Globals&) {
     containerd->add_option("--env", o->env, "K=V environment (repeatable)");
     containerd->add_option("--gpus", o->gpus, "GPUs, e.g. 0,1");
     containerd->add_option("--snapshotter", o->snapshotter, "containerd snapshotter");
-    containerd->add_flag("--no-pivot", o->no_pivot, "do not use pivot_root");
+    containerd->add_flag("--no-pivot", o->runc.no_pivot, "do not use pivot_root");
     not_available_yet(*containerd, "containerd support");
 
     auto* exec = root.add_subcommand("exec", "Run a program as a managed job (alias of run process)");
