@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/wait.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,9 +15,8 @@
 #include "engine/criu_log.hpp"
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
-#include "images/archive.hpp"
-#include "images/compression.hpp"
 #include "images/metadata.hpp"
+#include "images/opened_checkpoint.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
@@ -33,32 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A directory an archive is extracted into, removed when the restore is over.
-class ScratchDir {
-public:
-    explicit ScratchDir(const fs::path& near) {
-        std::string pattern = (near / ".cedana-restore-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            pattern = (fs::temp_directory_path() / ".cedana-restore-XXXXXX").string();
-            if (::mkdtemp(pattern.data()) == nullptr) fail(ErrorKind::failed_precondition, "cannot create a directory to extract the checkpoint: {}", std::strerror(errno));
-        }
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 struct RestoreState {
     fs::path images;
-    std::optional<ScratchDir> scratch;
+    std::optional<images::OpenedCheckpoint> checkpoint;
     std::optional<images::Metadata> meta;
     std::vector<util::UniqueFd> replacements;
     std::vector<engine::InheritFd> inherit;
@@ -84,15 +59,8 @@ void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const
 }
 
 void open_checkpoint(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    const fs::path path(req.path());
-    const images::Compression format = images::detect(path);
-    if (format == images::Compression::none) {
-        ctx.restore.images = path;
-    } else {
-        ctx.restore.scratch.emplace(path.parent_path());
-        images::unpack(path, format, ctx.restore.scratch->path());
-        ctx.restore.images = ctx.restore.scratch->path();
-    }
+    ctx.restore.checkpoint.emplace(req.path());
+    ctx.restore.images = ctx.restore.checkpoint->dir();
     next(ctx, req, resp);
 }
 
