@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,17 @@ struct Globals {
     [[nodiscard]] config::Loaded load_config() const;
     // Whether to ask for timings: --profiling or Profiling.Enabled.
     [[nodiscard]] bool want_profile(const config::Config& config) const { return profiling || config.profiling.enabled; }
+
+    // Holds a command's option values for as long as the command tree: CLI11 writes into
+    // them while parsing, whether or not the command's callback holds them too.
+    template <typename T>
+    std::shared_ptr<T> keep(std::shared_ptr<T> values) {
+        kept_.push_back(values);
+        return values;
+    }
+
+private:
+    std::vector<std::shared_ptr<void>> kept_;
 };
 
 void add_global_flags(CLI::App& root, Globals& globals);

@@ -397,3 +397,38 @@ roundtrip() {
     [[ $(readlink "/proc/$pid/fd/1") == /dev/pts/* ]] || fail "the restored job has no terminal"
     kill_restored "$pid"
 }
+
+@test "checkpoint inspect shows the metadata and decodes the images of a checkpoint, directory or archive" {
+    start_daemon
+    local dir=$BATS_TEST_TMPDIR/inspect
+    start_counter "$dir.out" pipe
+    wait_for_lines "$dir.out" 3
+    local pid=$WORKLOAD_PID
+    cedana_dump "$pid" --dir "$dir" --compression lz4
+    assert_success
+    wait "$pid" 2>/dev/null || true
+
+    run "$CEDANA" checkpoint inspect "$DUMP_PATH"
+    assert_success
+    assert_line --regexp "^PID +$pid$"
+    assert_line --regexp "^Format +lz4$"
+    assert_line --regexp "^pages-1\.img +.* [0-9a-f]{16}$"
+
+    run "$CEDANA" job checkpoint inspect "$DUMP_PATH" --type ps
+    assert_success
+    assert_line --regexp "^ *$pid +[0-9]+ .* bash$"
+    run "$CEDANA" checkpoint inspect "$DUMP_PATH" -t fd
+    assert_success
+    assert_output --partial "PIPE"
+    run "$CEDANA" checkpoint inspect "$DUMP_PATH" -t mem
+    assert_success
+    assert_output --partial "[heap]"
+    run "$CEDANA" checkpoint inspect "$DUMP_PATH" -t rss
+    assert_success
+    run "$CEDANA" checkpoint inspect "$DUMP_PATH" -t bogus
+    assert_failure
+    assert_output --partial "valid types are ps, fd, mem, rss, sk"
+    # The archive was extracted beside it for reading, and nothing of that is left.
+    run ls -A "$dir"
+    assert_output "$(basename "$DUMP_PATH")"
+}

@@ -26,7 +26,7 @@ void report(const v1::HealthCheckResp& resp, const std::optional<v1::Profile>& p
 }  // namespace
 
 void add_check_command(CLI::App& root, Globals& globals) {
-    auto full = std::make_shared<bool>(false);
+    auto full = globals.keep(std::make_shared<bool>(false));
     auto* cmd = root.add_subcommand("check", "Check that this machine can checkpoint and restore (no daemon needed)");
     cmd->add_flag("--full", *full, "also run the installed plugins' checks and CRIU's optional feature checks");
     cmd->callback([&globals, full] {

@@ -6,8 +6,8 @@
 
 namespace cedana::cli {
 
-void add_completion_command(CLI::App& root, Globals&) {
-    auto shell = std::make_shared<std::string>();
+void add_completion_command(CLI::App& root, Globals& globals) {
+    auto shell = globals.keep(std::make_shared<std::string>());
     auto* cmd = root.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish, powershell)");
     cmd->add_option("shell", *shell, "bash, zsh, fish or powershell")->required();
     cmd->footer("Example: source <(cedana completion bash)");

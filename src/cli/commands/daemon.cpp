@@ -17,7 +17,7 @@ struct StartOptions {
 void add_daemon_commands(CLI::App& root, Globals& globals) {
     auto* daemon = root.add_subcommand("daemon", "Start the daemon or ask it to check the machine")->require_subcommand(1);
 
-    auto start_opts = std::make_shared<StartOptions>();
+    auto start_opts = globals.keep(std::make_shared<StartOptions>());
     auto* start = daemon->add_subcommand("start", "Start the daemon in the foreground; SIGTERM or SIGINT stops it");
     start->add_option("--db", start_opts->db, "path of the job database (DB.Path)");
     start->add_flag("--init-config", start_opts->init_config, "write the default configuration (with the environment) if none exists");
@@ -34,7 +34,7 @@ void add_daemon_commands(CLI::App& root, Globals& globals) {
         daemon::serve_until_signalled(loaded);
     });
 
-    auto full = std::make_shared<bool>(false);
+    auto full = globals.keep(std::make_shared<bool>(false));
     auto* check = daemon->add_subcommand("check", "Ask the daemon to run the health checks");
     check->add_flag("--full", *full, "also run the installed plugins' checks and CRIU's optional feature checks");
     check->callback([&globals, full] { run_daemon_check(globals, *full); });

@@ -64,7 +64,7 @@ void dump_process(Globals& globals, const DumpOptions& o) {
 }  // namespace
 
 void add_dump_commands(CLI::App& root, Globals& globals) {
-    auto o = std::make_shared<DumpOptions>();
+    auto o = globals.keep(std::make_shared<DumpOptions>());
     auto* dump = root.add_subcommand("dump", "Checkpoint a process, container or job")->require_subcommand(1);
     add_shared_flags(*dump, *o);
 

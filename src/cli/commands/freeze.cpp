@@ -10,8 +10,8 @@ struct TargetOptions {
     std::string ns;
 };
 
-void add_group(CLI::App& root, const std::string& verb, const std::string& help) {
-    auto o = std::make_shared<TargetOptions>();
+void add_group(CLI::App& root, Globals& globals, const std::string& verb, const std::string& help) {
+    auto o = globals.keep(std::make_shared<TargetOptions>());
     auto* group = root.add_subcommand(verb, help)->require_subcommand(1);
     auto* process = group->add_subcommand("process", help + ": a process by its PID");
     process->add_option("PID", o->target, "the process")->required();
@@ -28,9 +28,9 @@ void add_group(CLI::App& root, const std::string& verb, const std::string& help)
 
 }  // namespace
 
-void add_freeze_commands(CLI::App& root, Globals&) {
-    add_group(root, "freeze", "Stop a process, container or job without checkpointing it");
-    add_group(root, "unfreeze", "Resume a frozen process, container or job");
+void add_freeze_commands(CLI::App& root, Globals& globals) {
+    add_group(root, globals, "freeze", "Stop a process, container or job without checkpointing it");
+    add_group(root, globals, "unfreeze", "Resume a frozen process, container or job");
 }
 
 }  // namespace cedana::cli

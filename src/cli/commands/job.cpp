@@ -1,3 +1,4 @@
+#include "cli/checkpoint_inspect.hpp"
 #include "cli/commands/commands.hpp"
 
 namespace cedana::cli {
@@ -45,10 +46,10 @@ void add_checkpoint_group(CLI::App& parent, JobOptions& o, const std::string& na
     auto* list = group->add_subcommand("list", "List a job's checkpoints");
     list->add_option("JID", o.jid, "the job")->required();
     not_available_yet(*list, "managed jobs");
-    auto* inspect = group->add_subcommand("inspect", "Show a checkpoint's metadata or decode its images");
-    inspect->add_option("checkpoint-id", o.checkpoint_id, "the checkpoint")->required();
-    inspect->add_option("-t,--type", o.type, "ps, fd, mem, rss, sk or gpu");
-    not_available_yet(*inspect, "managed jobs");
+    auto* inspect = group->add_subcommand("inspect", "Show a checkpoint's metadata, or decode its images with --type");
+    inspect->add_option("checkpoint-id", o.checkpoint_id, "the checkpoint: its path (directory or archive)")->required();
+    inspect->add_option("-t,--type", o.type, "ps (process tree), fd (files), mem (memory areas), rss (resident pages), sk (sockets)");
+    inspect->callback([&o] { inspect_checkpoint(o.checkpoint_id, o.type); });
 }
 
 void add_checkpoints(CLI::App& parent, JobOptions& o) {
@@ -59,8 +60,8 @@ void add_checkpoints(CLI::App& parent, JobOptions& o) {
 
 }  // namespace
 
-void add_job_commands(CLI::App& root, Globals&) {
-    auto o = std::make_shared<JobOptions>();
+void add_job_commands(CLI::App& root, Globals& globals) {
+    auto o = globals.keep(std::make_shared<JobOptions>());
     auto* job = root.add_subcommand("job", "Manage jobs: list, inspect, kill, delete, attach, checkpoints")->require_subcommand(1);
     add_list(*job, *o, "list");
     auto* inspect = job->add_subcommand("inspect", "Show everything about a job");

@@ -13,12 +13,12 @@ void add_features(CLI::App& parent, std::vector<std::string>& names, bool& error
 
 }  // namespace
 
-void add_plugin_commands(CLI::App& root, Globals&) {
+void add_plugin_commands(CLI::App& root, Globals& globals) {
     struct PluginOptions {
         std::vector<std::string> names;
         bool errors = false;
     };
-    auto o = std::make_shared<PluginOptions>();
+    auto o = globals.keep(std::make_shared<PluginOptions>());
     auto* plugin = root.add_subcommand("plugin", "List, install and remove plugins")->require_subcommand(1);
     auto* list = plugin->add_subcommand("list", "List plugins, installed and available");
     list->add_option("name", o->names, "name[@version] to show");
@@ -43,8 +43,8 @@ void add_k8s_commands(CLI::App& root, Globals&) {
     not_available_yet(*k8s->add_subcommand("destroy", "Remove the daemon from this Kubernetes node"), "Kubernetes support");
 }
 
-void add_dump_vm_command(CLI::App& root, Globals&) {
-    auto dir = std::make_shared<std::string>();
+void add_dump_vm_command(CLI::App& root, Globals& globals) {
+    auto dir = globals.keep(std::make_shared<std::string>());
     auto* vm = root.add_subcommand("dump-vm", "Checkpoint a virtual machine")->require_subcommand(1);
     vm->add_option("-d,--dir", *dir, "directory to write the checkpoint in")->required();
     not_available_yet(*vm->add_subcommand("cloud-hypervisor", "Checkpoint a Cloud Hypervisor VM"), "VM checkpointing");

@@ -2,7 +2,7 @@
 
 namespace cedana::cli {
 
-void add_query_commands(CLI::App& root, Globals&) {
+void add_query_commands(CLI::App& root, Globals& globals) {
     struct QueryOptions {
         std::vector<std::string> targets;
         bool tree = false;
@@ -11,7 +11,7 @@ void add_query_commands(CLI::App& root, Globals&) {
         std::string ns;
         std::string container_type;
     };
-    auto o = std::make_shared<QueryOptions>();
+    auto o = globals.keep(std::make_shared<QueryOptions>());
     auto* query = root.add_subcommand("query", "Describe processes, containers or pods that could be checkpointed")
                       ->require_subcommand(1);
     query->add_flag("-t,--tree", o->tree, "include the whole process tree");

@@ -128,7 +128,7 @@ void restore_process(Globals& globals, const RestoreOptions& o) {
 }  // namespace
 
 void add_restore_commands(CLI::App& root, Globals& globals) {
-    auto o = std::make_shared<RestoreOptions>();
+    auto o = globals.keep(std::make_shared<RestoreOptions>());
     auto* restore = root.add_subcommand("restore", "Restore a process, container or job from a checkpoint")->require_subcommand(1);
     add_shared_flags(*restore, *o);
 

@@ -50,8 +50,8 @@ void add_process(CLI::App& parent, RunOptions& o, const std::string& name, const
 
 }  // namespace
 
-void add_run_commands(CLI::App& root, Globals&) {
-    auto o = std::make_shared<RunOptions>();
+void add_run_commands(CLI::App& root, Globals& globals) {
+    auto o = globals.keep(std::make_shared<RunOptions>());
     auto* run = root.add_subcommand("run", "Start a managed job")->require_subcommand(1);
     add_shared_flags(*run, *o);
 
@@ -81,7 +81,7 @@ void add_run_commands(CLI::App& root, Globals&) {
     not_available_yet(*exec, "managed jobs");
 }
 
-void add_manage_commands(CLI::App& root, Globals&) {
+void add_manage_commands(CLI::App& root, Globals& globals) {
     struct ManageOptions {
         std::string target;
         std::string jid;
@@ -94,7 +94,7 @@ void add_manage_commands(CLI::App& root, Globals&) {
         std::string image;
         std::string ns;
     };
-    auto o = std::make_shared<ManageOptions>();
+    auto o = globals.keep(std::make_shared<ManageOptions>());
     auto* manage = root.add_subcommand("manage", "Adopt a running process or container as a managed job")->require_subcommand(1);
     manage->add_option("-j,--jid", o->jid, "job id (default: generated)");
     manage->add_option("--pid-file", o->pid_file, "write the PID to this file");

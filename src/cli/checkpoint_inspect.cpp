@@ -1,0 +1,68 @@
+#include "cli/checkpoint_inspect.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "images/inspect/inspect.hpp"
+#include "images/metadata.hpp"
+#include "images/opened_checkpoint.hpp"
+#include "util/error.hpp"
+
+namespace cedana::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string binary_size(std::uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+std::string describe_metadata(const images::Metadata& meta, const images::OpenedCheckpoint& checkpoint) {
+    std::string out;
+    const auto row = [&out](const std::string& name, const std::string& value) { out += fmt::format("{:<14}{}\n", name, value); };
+    row("Type", meta.type);
+    row("PID", std::to_string(meta.pid));
+    std::string tree;
+    for (const int pid : meta.pids) tree += (tree.empty() ? "" : " ") + std::to_string(pid);
+    row("Processes", tree);
+    row("Command", meta.command);
+    row("Shell job", meta.shell_job ? "yes" : "no");
+    row("Format", checkpoint.format() == images::Compression::none ? "directory" : images::name_of(checkpoint.format()));
+    row("CRIU", meta.criu_version);
+    row("Host", meta.host);
+    row("Time", fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(static_cast<std::time_t>(meta.time_unix))));
+    row("Image size", binary_size(meta.total_size()));
+    for (const auto& file : meta.stdio) row(fmt::format("fd {}", file.fd), fmt::format("{} {}", file.kind, file.key));
+    out += fmt::format("\n{:<28}{:>12}  {}\n", "IMAGE", "SIZE", "XXH3");
+    for (const auto& [name, sum] : meta.files) out += fmt::format("{:<28}{:>12}  {}\n", name, binary_size(sum.size), sum.xxh3);
+    return out;
+}
+
+}  // namespace
+
+void inspect_checkpoint(const std::string& checkpoint, const std::string& type) {
+    if (!fs::exists(checkpoint)) {
+        fail(ErrorKind::not_found, "no checkpoint at {}: pass the path of a checkpoint directory or archive (checkpoint ids of jobs "
+                                   "arrive with managed jobs)", checkpoint);
+    }
+    const images::OpenedCheckpoint opened(checkpoint);
+    if (type.empty()) {
+        std::cout << describe_metadata(images::read_metadata(opened.dir()), opened);
+    } else {
+        std::cout << images::inspect::describe(opened.dir(), type);
+    }
+}
+
+}  // namespace cedana::cli
