@@ -166,6 +166,15 @@ void reap_failed_root(int pid) {
     }
 }
 
+// CRIU's log of a restore stays with the checkpoint: in a checkpoint directory it is written
+// there; an archive is not rewritten, so the log goes beside it as <archive>.restore.log.
+void keep_restore_log(const images::OpenedCheckpoint& checkpoint, const std::string& path) {
+    if (checkpoint.format() == images::Compression::none) return;
+    std::error_code ec;
+    fs::copy_file(checkpoint.dir() / "restore.log", path + ".restore.log", fs::copy_options::overwrite_existing, ec);
+    if (ec) spdlog::warn("cannot keep CRIU's restore log beside {}: {}", path, ec.message());
+}
+
 void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
     const fs::path& dir = ctx.restore.images;
@@ -185,6 +194,7 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     opts->set_rst_sibling(true);
 
     const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, {}, ctx.restore.terminal);
+    keep_restore_log(*ctx.restore.checkpoint, req.path());
     // The holder exits by itself once its children are gone; whoever adopts children reaps it.
     const int holder = ctx.restore.terminal.launcher_pid;
     if (!cresp.success()) {

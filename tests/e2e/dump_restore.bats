@@ -110,6 +110,12 @@ roundtrip() {
     kill -0 "$pid"
     assert_counter_continues "$TEST_DIR/orig.out" "$TEST_DIR/restored.out"
     assert_growing "$TEST_DIR/restored.out"
+    # CRIU's restore log stays with the checkpoint: inside a directory, beside an archive.
+    if [[ $format == none ]]; then
+        assert_exists "$expected/restore.log"
+    else
+        assert_exists "$expected.restore.log"
+    fi
 
     kill_restored "$pid"
     stop_daemon
