@@ -23,6 +23,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
+#include "util/busy_set.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -81,6 +82,17 @@ void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const N
             fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
                  req.pid());
         }
+    }
+    next(ctx, req, resp);
+}
+
+// Two dumps of one process at once would fight over its tree (the loser's cleanup resuming
+// what the winner froze), so the second is refused until the first is done.
+void claim_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    static util::BusySet<int> dumping;
+    const util::BusySet<int>::Claim claim(dumping, req.pid());
+    if (!claim.held()) {
+        fail(ErrorKind::failed_precondition, "PID {} is being dumped by another request; retry once it is done", req.pid());
     }
     next(ctx, req, resp);
 }
@@ -193,6 +205,7 @@ const DumpChain& chain() {
         built.use("request-config", "daemon", adapters::request_config)
             .use("validate", "daemon", validate)
             .use("resolve-criu", "criu", adapters::resolve_criu)
+            .use("claim-process", "process", claim_process)
             .use("resolve-process", "process", resolve_process)
             .use("settle-process", "process", settle_process)
             .use("stage", "images", stage)

@@ -405,3 +405,34 @@ while True:
     assert_running "$PID" "$TEST_DIR/orig.out"
     stop_daemon
 }
+
+@test "two dumps of one process at once: exactly one checkpoint, the other refused clearly, nothing half-written" {
+    start_daemon
+    local dir=$BATS_TEST_TMPDIR/twice
+    mkdir -p "$dir"
+    start_workload "$dir/hog.out" python3 -c 'import time; b=bytearray(64*1024*1024); [b.__setitem__(i,1) for i in range(0,len(b),4096)]; print("ready", flush=True); time.sleep(600)'
+    local pid=$WORKLOAD_PID
+    wait_for_text "$dir/hog.out" ready
+
+    "$CEDANA" dump process "$pid" --address "$SOCK" --config-dir "$CFG_DIR" --dir "$dir/ck" --name a --compression gzip \
+        >"$dir/a.out" 2>&1 &
+    local first=$!
+    "$CEDANA" dump process "$pid" --address "$SOCK" --config-dir "$CFG_DIR" --dir "$dir/ck" --name b --compression gzip \
+        >"$dir/b.out" 2>&1 &
+    local second=$!
+    local status_a=0 status_b=0
+    wait "$first" || status_a=$?
+    wait "$second" || status_b=$?
+
+    if ((status_a == 0)); then
+        ((status_b != 0)) || fail "both dumps succeeded"
+        grep -qE "being dumped by another request|no process with PID" "$dir/b.out" || fail "unclear refusal: $(cat "$dir/b.out")"
+        run ls -A "$dir/ck"
+        assert_output "a.tar.gz"
+    else
+        ((status_b == 0)) || fail "neither dump succeeded: $(cat "$dir/a.out" "$dir/b.out")"
+        grep -qE "being dumped by another request|no process with PID" "$dir/a.out" || fail "unclear refusal: $(cat "$dir/a.out")"
+        run ls -A "$dir/ck"
+        assert_output "b.tar.gz"
+    fi
+}
