@@ -11,23 +11,13 @@
 #include "images/metadata.hpp"
 #include "images/opened_checkpoint.hpp"
 #include "util/error.hpp"
+#include "util/units.hpp"
 
 namespace cedana::cli {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string binary_size(std::uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(units)) {
-        value /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
 
 std::string describe_metadata(const images::Metadata& meta, const images::OpenedCheckpoint& checkpoint) {
     std::string out;
@@ -43,10 +33,10 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
     row("CRIU", meta.criu_version);
     row("Host", meta.host);
     row("Time", fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(static_cast<std::time_t>(meta.time_unix))));
-    row("Image size", binary_size(meta.total_size()));
+    row("Image size", util::binary_size(meta.total_size()));
     for (const auto& file : meta.stdio) row(fmt::format("fd {}", file.fd), fmt::format("{} {}", file.kind, file.key));
     out += fmt::format("\n{:<28}{:>12}  {}\n", "IMAGE", "SIZE", "XXH3");
-    for (const auto& [name, sum] : meta.files) out += fmt::format("{:<28}{:>12}  {}\n", name, binary_size(sum.size), sum.xxh3);
+    for (const auto& [name, sum] : meta.files) out += fmt::format("{:<28}{:>12}  {}\n", name, util::binary_size(sum.size), sum.xxh3);
     return out;
 }
 

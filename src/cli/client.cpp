@@ -62,4 +62,26 @@ v1::RestoreResp Client::restore(const v1::RestoreReq& req) {
     return call<v1::RestoreReq, v1::RestoreResp>(&v1::Daemon::Stub::Restore, req);
 }
 
+v1::RunResp Client::run(const v1::RunReq& req) { return call<v1::RunReq, v1::RunResp>(&v1::Daemon::Stub::Run, req); }
+
+v1::ManageResp Client::manage(const v1::ManageReq& req) {
+    return call<v1::ManageReq, v1::ManageResp>(&v1::Daemon::Stub::Manage, req);
+}
+
+v1::ListJobsResp Client::list_jobs(const v1::ListJobsReq& req) {
+    return call<v1::ListJobsReq, v1::ListJobsResp>(&v1::Daemon::Stub::ListJobs, req);
+}
+
+v1::KillJobsResp Client::kill_jobs(const v1::KillJobsReq& req) {
+    return call<v1::KillJobsReq, v1::KillJobsResp>(&v1::Daemon::Stub::KillJobs, req);
+}
+
+v1::DeleteJobsResp Client::delete_jobs(const v1::DeleteJobsReq& req) {
+    return call<v1::DeleteJobsReq, v1::DeleteJobsResp>(&v1::Daemon::Stub::DeleteJobs, req);
+}
+
+v1::ListCheckpointsResp Client::list_checkpoints(const v1::ListCheckpointsReq& req) {
+    return call<v1::ListCheckpointsReq, v1::ListCheckpointsResp>(&v1::Daemon::Stub::ListCheckpoints, req);
+}
+
 }  // namespace cedana::cli

@@ -20,6 +20,12 @@ public:
     cedana::daemon::v1::HealthCheckResp health_check(const cedana::daemon::v1::HealthCheckReq& req);
     cedana::daemon::v1::DumpResp dump(const cedana::daemon::v1::DumpReq& req);
     cedana::daemon::v1::RestoreResp restore(const cedana::daemon::v1::RestoreReq& req);
+    cedana::daemon::v1::RunResp run(const cedana::daemon::v1::RunReq& req);
+    cedana::daemon::v1::ManageResp manage(const cedana::daemon::v1::ManageReq& req);
+    cedana::daemon::v1::ListJobsResp list_jobs(const cedana::daemon::v1::ListJobsReq& req);
+    cedana::daemon::v1::KillJobsResp kill_jobs(const cedana::daemon::v1::KillJobsReq& req);
+    cedana::daemon::v1::DeleteJobsResp delete_jobs(const cedana::daemon::v1::DeleteJobsReq& req);
+    cedana::daemon::v1::ListCheckpointsResp list_checkpoints(const cedana::daemon::v1::ListCheckpointsReq& req);
 
     // The timings of the last call, when the daemon sent them.
     [[nodiscard]] const std::optional<cedana::daemon::v1::Profile>& profile() const { return profile_; }

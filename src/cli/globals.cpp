@@ -15,6 +15,11 @@ void add_global_flags(CLI::App& root, Globals& g) {
     root.add_flag("--profiling", g.profiling, "print per-step timings after the result")->group(group);
 }
 
+Client Globals::client() const {
+    const config::Loaded loaded = load_config();
+    return Client(loaded.config, config_json, want_profile(loaded.config));
+}
+
 config::Loaded Globals::load_config() const {
     config::Loaded loaded = config::load({.config_dir = config_dir, .override_json = config_json, .env = config::process_env()});
     for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);

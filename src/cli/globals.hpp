@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/client.hpp"
 #include "config/config.hpp"
 
 namespace cedana::cli {
@@ -24,6 +25,9 @@ struct Globals {
     // The configuration for this call: file, environment, --config, then --address and
     // --protocol when given.
     [[nodiscard]] config::Loaded load_config() const;
+    // A client for the daemon this call's configuration names, forwarding --config.
+    [[nodiscard]] Client client() const;
+
     // Whether to ask for timings: --profiling or Profiling.Enabled.
     [[nodiscard]] bool want_profile(const config::Config& config) const { return profiling || config.profiling.enabled; }
 

@@ -25,6 +25,7 @@
 #include "proc/process_tree.hpp"
 #include "util/busy_set.hpp"
 #include "util/error.hpp"
+#include "util/uuid.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::daemon {
@@ -42,6 +43,7 @@ struct DumpState {
     proc::ProcessInfo process;
     images::Metadata meta;
     bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
+    std::string jid;            // set for `dump job`
 };
 
 struct DumpCtx : RequestContext {
@@ -54,6 +56,29 @@ using Next = DumpChain::Next;
 std::string hostname() {
     char name[256] = {};
     return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
+
+// `dump job`: the job's type and PID decide what is dumped, its id names the checkpoint,
+// and the checkpoint is recorded once it is published.
+void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    if (req.type() != "job") {
+        next(ctx, req, resp);
+        return;
+    }
+    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "dump job needs the daemon: run `cedana daemon start`");
+    const auto job = ctx.store->job(req.jid());
+    if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", req.jid());
+    if (!proc::exists(job->pid)) fail(ErrorKind::failed_precondition, "job {} is not running (its process {} is gone); nothing to dump", job->jid, job->pid);
+    ctx.dump.jid = job->jid;
+    req.set_type(job->type);
+    req.set_pid(job->pid);
+    if (req.name().empty()) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+        req.set_name(fmt::format("dump-{}-{}-{}", job->type, job->jid, seconds.count()));
+    }
+    next(ctx, req, resp);
+    ctx.store->add_checkpoint({.id = util::new_uuid(), .jid = job->jid, .time_unix = ctx.dump.meta.time_unix, .size = resp.size(),
+                               .path = resp.path(), .compression = images::name_of(ctx.dump.compression)});
 }
 
 // Refuses bad input before anything is touched.
@@ -203,6 +228,7 @@ const DumpChain& chain() {
     static const DumpChain c = [] {
         DumpChain built;
         built.use("request-config", "daemon", adapters::request_config)
+            .use("resolve-job", "jobs", resolve_job)
             .use("validate", "daemon", validate)
             .use("resolve-criu", "criu", adapters::resolve_criu)
             .use("claim-process", "process", claim_process)

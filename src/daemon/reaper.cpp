@@ -39,7 +39,7 @@ Reaper::~Reaper() {
     thread_.join();
 }
 
-void Reaper::adopt(int pid) {
+void Reaper::adopt(int pid, std::function<void(int)> on_exit) {
     util::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) {
         spdlog::warn("cannot watch restored process {}: {}", pid, std::strerror(errno));
@@ -47,7 +47,7 @@ void Reaper::adopt(int pid) {
     }
     {
         const std::lock_guard lock(mutex_);
-        children_.emplace(pid, std::move(pidfd));
+        children_.insert_or_assign(pid, Child{std::move(pidfd), std::move(on_exit)});
     }
     poke(wake_.get());
 }
@@ -59,8 +59,8 @@ void Reaper::loop() {
         {
             const std::lock_guard lock(mutex_);
             if (stopping_) return;
-            for (const auto& [pid, fd] : children_) {
-                fds.push_back({fd.get(), POLLIN, 0});
+            for (const auto& [pid, child] : children_) {
+                fds.push_back({child.pidfd.get(), POLLIN, 0});
                 pids.push_back(pid);
             }
         }
@@ -76,16 +76,23 @@ void Reaper::loop() {
         for (std::size_t i = 1; i < fds.size(); ++i) {
             if (!(fds[i].revents & POLLIN)) continue;
             const int pid = pids[i - 1];
-            int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                if (WIFEXITED(status)) {
-                    spdlog::info("child {} (a restored process or its session holder) exited with status {}", pid, WEXITSTATUS(status));
-                } else if (WIFSIGNALED(status)) {
-                    spdlog::info("child {} (a restored process or its session holder) was killed by signal {}", pid, WTERMSIG(status));
-                }
+            std::function<void(int)> on_exit;
+            {
+                const std::lock_guard lock(mutex_);
+                const auto it = children_.find(pid);
+                if (it != children_.end()) on_exit = std::move(it->second.on_exit);
+                children_.erase(pid);
             }
-            const std::lock_guard lock(mutex_);
-            children_.erase(pid);
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) != pid) continue;
+            const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            spdlog::info("child {} ended with status {}", pid, code);
+            if (!on_exit) continue;
+            try {
+                on_exit(code);
+            } catch (const std::exception& e) {
+                spdlog::warn("cannot record the end of {}: {}", pid, e.what());
+            }
         }
     }
 }

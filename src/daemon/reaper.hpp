@@ -3,6 +3,7 @@
 // Each child is watched through a pidfd: a catch-all waitpid(-1) would also take the exit
 // statuses of the CRIU processes the engine waits for itself.
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -18,14 +19,19 @@ public:
     Reaper(const Reaper&) = delete;
     Reaper& operator=(const Reaper&) = delete;
 
-    // Takes a child of this process; it is reaped when it exits and its status is logged.
-    void adopt(int pid);
+    // Takes a child of this process; it is reaped when it exits, and `on_exit` gets its exit
+    // status (or 128 + the signal that ended it).
+    void adopt(int pid, std::function<void(int status)> on_exit = {});
 
 private:
     void loop();
 
     std::mutex mutex_;
-    std::map<int, util::UniqueFd> children_;  // pid → pidfd
+    struct Child {
+        util::UniqueFd pidfd;
+        std::function<void(int)> on_exit;
+    };
+    std::map<int, Child> children_;
     util::UniqueFd wake_;                     // eventfd: a new child, or stop
     bool stopping_ = false;
     std::thread thread_;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
+#include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
 
 namespace cedana::daemon {
@@ -25,9 +26,11 @@ struct RequestContext {
     // Set when the request runs inside the CLI (--no-server): the CLI's own stdin, stdout
     // and stderr, which a restored process gets instead of its lost ones.
     std::vector<int> caller_stdio = {};
-    // Takes ownership of a process restored as this process's child (the daemon reaps it).
-    // Unset inside the CLI, which waits for the child itself.
+    // Takes ownership of a child of this process, restored or started as a job: the daemon
+    // reaps it and records a job's exit status. Inside the CLI, the CLI waits for it itself.
     std::function<void(int pid)> adopt_child = {};
+    // The job database; null inside the CLI (--no-server), where there are no jobs.
+    jobs::Store* store = nullptr;
     // Keeps a stand-in terminal's relay (proc/tty_relay.hpp) going after the request.
     std::function<void(std::unique_ptr<proc::TtyRelay>)> keep_relay = {};
 };

@@ -50,6 +50,30 @@ struct RestoreCtx : RequestContext {
 using RestoreChain = pipeline::Chain<RestoreCtx, v1::RestoreReq, v1::RestoreResp>;
 using Next = RestoreChain::Next;
 
+// `restore job`: the job's newest checkpoint (or --path), its log file unless --out, and on
+// success the job's record follows the process again.
+void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (req.type() != "job") {
+        next(ctx, req, resp);
+        return;
+    }
+    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "restore job needs the daemon: run `cedana daemon start`");
+    auto job = ctx.store->job(req.jid());
+    if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", req.jid());
+    if (req.path().empty()) {
+        const auto checkpoints = ctx.store->checkpoints(job->jid);
+        if (checkpoints.empty()) fail(ErrorKind::failed_precondition, "job {} has no checkpoints; dump it first (cedana dump job {})", job->jid, job->jid);
+        req.set_path(checkpoints.front().path);
+    }
+    if (req.out().empty()) req.set_out(job->log);
+    req.set_type(job->type);
+    next(ctx, req, resp);
+    job->pid = resp.pid();
+    job->exit_status.reset();
+    if (!req.out().empty()) job->log = req.out();
+    ctx.store->update_job(*job);
+}
+
 void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (req.type() != "process") fail(ErrorKind::unimplemented, "restore of type \"{}\" is not available yet", req.type());
     if (req.path().empty()) fail(ErrorKind::invalid_argument, "--path is required: the checkpoint directory or archive to restore");
@@ -216,6 +240,7 @@ const RestoreChain& chain() {
     static const RestoreChain c = [] {
         RestoreChain built;
         built.use("request-config", "daemon", adapters::request_config)
+            .use("resolve-job", "jobs", resolve_job)
             .use("validate", "daemon", validate)
             .use("resolve-criu", "criu", adapters::resolve_criu)
             .use("open-checkpoint", "images", open_checkpoint)

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/service.hpp"
+#include "jobs/store.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/listener.hpp"
 #include "util/error.hpp"
@@ -39,7 +40,8 @@ void serve_until_signalled(const config::Loaded& loaded) {
     const auto endpoint = transport::parse_endpoint(loaded.config.address, loaded.config.protocol);
     const sigset_t stop_signals = block_stop_signals();
 
-    Service service(loaded.json);
+    jobs::Store store(loaded.config.db.path);
+    Service service(loaded.json, store);
     grpc::ServerBuilder builder;
     transport::Listener listener(endpoint, builder);
     builder.RegisterService(&service);

@@ -6,6 +6,7 @@
 #include "api/profile_convert.hpp"
 #include "daemon/dump_route.hpp"
 #include "daemon/health_route.hpp"
+#include "daemon/job_routes.hpp"
 #include "daemon/restore_route.hpp"
 #include "daemon/request_context.hpp"
 #include "pipeline/profile.hpp"
@@ -43,7 +44,8 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     RequestContext ctx;
     ctx.base_config = config_;
     ctx.config_override = metadata(context, api::kConfigKey);
-    ctx.adopt_child = [this](int pid) { reaper_.adopt(pid); };
+    ctx.store = &store_;
+    ctx.adopt_child = [this](int pid) { reaper_.adopt(pid, [this, pid](int status) { job_ended(pid, status); }); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     const bool profiling = metadata(context, api::kProfilingKey) == "1" || config_.at("profiling").at("enabled").get<bool>();
     pipeline::Profile profile;
@@ -61,6 +63,13 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
         context.AddTrailingMetadata(api::kProfileTrailer, api::to_proto(profile).SerializeAsString());
     }
     return status;
+}
+
+void Service::job_ended(int pid, int status) {
+    auto job = store_.job_by_pid(pid);
+    if (!job || job->exit_status) return;
+    job->exit_status = status;
+    store_.update_job(*job);
 }
 
 void Service::keep_relay(std::unique_ptr<proc::TtyRelay> relay) {
@@ -90,6 +99,32 @@ grpc::Status Service::Restore(grpc::ServerContext* context, const v1::RestoreReq
         run_restore(ctx, req, *response, profile);
         spdlog::info("restored {} from {} as PID {}", req.type(), req.path(), response->pid());
     });
+}
+
+// The job requests need nothing but their route: one template for all six.
+template <typename Req, typename Resp, typename Route>
+grpc::Status Service::serve_route(grpc::ServerContext& context, const char* what, const Req& request, Resp& response, Route route) {
+    return serve(context, what, [&](RequestContext& ctx, pipeline::Profile* profile) {
+        Req req = request;
+        route(ctx, req, response, profile);
+    });
+}
+
+grpc::Status Service::Run(grpc::ServerContext* c, const v1::RunReq* q, v1::RunResp* r) { return serve_route(*c, "run", *q, *r, run_job); }
+grpc::Status Service::Manage(grpc::ServerContext* c, const v1::ManageReq* q, v1::ManageResp* r) {
+    return serve_route(*c, "manage", *q, *r, manage_job);
+}
+grpc::Status Service::ListJobs(grpc::ServerContext* c, const v1::ListJobsReq* q, v1::ListJobsResp* r) {
+    return serve_route(*c, "list jobs", *q, *r, list_jobs);
+}
+grpc::Status Service::KillJobs(grpc::ServerContext* c, const v1::KillJobsReq* q, v1::KillJobsResp* r) {
+    return serve_route(*c, "kill jobs", *q, *r, kill_jobs);
+}
+grpc::Status Service::DeleteJobs(grpc::ServerContext* c, const v1::DeleteJobsReq* q, v1::DeleteJobsResp* r) {
+    return serve_route(*c, "delete jobs", *q, *r, delete_jobs);
+}
+grpc::Status Service::ListCheckpoints(grpc::ServerContext* c, const v1::ListCheckpointsReq* q, v1::ListCheckpointsResp* r) {
+    return serve_route(*c, "list checkpoints", *q, *r, list_checkpoints);
 }
 
 }  // namespace cedana::daemon

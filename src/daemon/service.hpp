@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/reaper.hpp"
+#include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
 
 namespace cedana::daemon {
@@ -17,7 +18,7 @@ namespace cedana::daemon {
 class Service final : public cedana::daemon::v1::Daemon::Service {
 public:
     // `config` is the daemon's merged configuration (config::Loaded::json).
-    explicit Service(nlohmann::json config) : config_(std::move(config)) {}
+    Service(nlohmann::json config, jobs::Store& store) : config_(std::move(config)), store_(store) {}
 
     grpc::Status HealthCheck(grpc::ServerContext* context, const cedana::daemon::v1::HealthCheckReq* request,
                              cedana::daemon::v1::HealthCheckResp* response) override;
@@ -25,14 +26,32 @@ public:
                       cedana::daemon::v1::DumpResp* response) override;
     grpc::Status Restore(grpc::ServerContext* context, const cedana::daemon::v1::RestoreReq* request,
                          cedana::daemon::v1::RestoreResp* response) override;
+    grpc::Status Run(grpc::ServerContext* context, const cedana::daemon::v1::RunReq* request,
+                     cedana::daemon::v1::RunResp* response) override;
+    grpc::Status Manage(grpc::ServerContext* context, const cedana::daemon::v1::ManageReq* request,
+                        cedana::daemon::v1::ManageResp* response) override;
+    grpc::Status ListJobs(grpc::ServerContext* context, const cedana::daemon::v1::ListJobsReq* request,
+                          cedana::daemon::v1::ListJobsResp* response) override;
+    grpc::Status KillJobs(grpc::ServerContext* context, const cedana::daemon::v1::KillJobsReq* request,
+                          cedana::daemon::v1::KillJobsResp* response) override;
+    grpc::Status DeleteJobs(grpc::ServerContext* context, const cedana::daemon::v1::DeleteJobsReq* request,
+                            cedana::daemon::v1::DeleteJobsResp* response) override;
+    grpc::Status ListCheckpoints(grpc::ServerContext* context, const cedana::daemon::v1::ListCheckpointsReq* request,
+                                 cedana::daemon::v1::ListCheckpointsResp* response) override;
 
 private:
     template <typename Route>
     grpc::Status serve(grpc::ServerContext& context, const char* what, Route&& route);
+    template <typename Req, typename Resp, typename Route>
+    grpc::Status serve_route(grpc::ServerContext& context, const char* what, const Req& request, Resp& response, Route route);
 
     void keep_relay(std::unique_ptr<proc::TtyRelay> relay);
 
+    // Records the exit status of the job whose process `pid` was.
+    void job_ended(int pid, int status);
+
     nlohmann::json config_;
+    jobs::Store& store_;
     Reaper reaper_;
     std::mutex relays_mutex_;
     std::vector<std::unique_ptr<proc::TtyRelay>> relays_;

@@ -4,6 +4,7 @@
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/criu_flags.hpp"
+#include "cli/pid_file.hpp"
 #include "cli/profile_table.hpp"
 #include "util/error.hpp"
 
@@ -36,18 +37,16 @@ void add_shared_flags(CLI::App& dump, DumpOptions& o) {
     add_common_criu_flags(dump, o.criu);
 }
 
-void dump_process(Globals& globals, const DumpOptions& o) {
-    int pid = 0;
-    try {
-        std::size_t used = 0;
-        pid = std::stoi(o.target, &used);
-        if (used != o.target.size()) throw std::invalid_argument(o.target);
-    } catch (const std::exception&) {
-        fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a number", o.target);
-    }
+// `dump process PID` and `dump job JID`: the same request, the daemon resolves a job.
+void send_dump(Globals& globals, const DumpOptions& o, bool job) {
     cedana::daemon::v1::DumpReq req;
-    req.set_type("process");
-    req.set_pid(pid);
+    if (job) {
+        req.set_type("job");
+        req.set_jid(o.target);
+    } else {
+        req.set_type("process");
+        req.set_pid(parse_pid(o.target));
+    }
     if (!o.dir.empty()) req.set_dir(std::filesystem::absolute(o.dir).lexically_normal().string());
     req.set_name(o.name);
     req.set_compression(o.compression);
@@ -70,7 +69,7 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
 
     auto* process = dump->add_subcommand("process", "Checkpoint a process tree by its PID");
     process->add_option("PID", o->target, "the process to checkpoint")->required();
-    process->callback([&globals, o] { dump_process(globals, *o); });
+    process->callback([&globals, o] { send_dump(globals, *o, false); });
 
     auto* runc = dump->add_subcommand("runc", "Checkpoint a runc container");
     runc->add_option("container-id", o->target, "the container")->required();
@@ -92,7 +91,7 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
     job->add_option("--image", o->image, "image reference (containerd jobs)");
     job->add_flag("--rootfs", o->rootfs, "also checkpoint the root filesystem (containerd jobs)");
     job->add_flag("--rootfs-only", o->rootfs_only, "checkpoint only the root filesystem (containerd jobs)");
-    not_available_yet(*job, "managed jobs");
+    job->callback([&globals, o] { send_dump(globals, *o, true); });
 }
 
 }  // namespace cedana::cli

@@ -10,6 +10,7 @@
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/criu_flags.hpp"
+#include "cli/pid_file.hpp"
 #include "cli/profile_table.hpp"
 #include "cli/runc_flags.hpp"
 #include "daemon/restore_route.hpp"
@@ -68,19 +69,6 @@ std::string absolute(const std::string& path) {
     return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
-void write_pid_file(const std::string& path, int pid) {
-    if (path.empty()) return;
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << pid << '\n';
-        if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}", path);
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}: {}", path, ec.message());
-}
-
 // --no-server: the restore runs in this process, the restored process becomes its child and
 // writes straight to this process's stdio; its exit status becomes ours.
 [[noreturn]] void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const RestoreOptions& o) {
@@ -108,10 +96,13 @@ void write_pid_file(const std::string& path, int pid) {
     std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-void restore_process(Globals& globals, const RestoreOptions& o) {
-    if (o.attach || o.attachable) fail(ErrorKind::unimplemented, "--attach and --attachable arrive with managed jobs; use --out or --no-server");
+// `restore process --path P` and `restore job JID [--path P]`.
+void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
+    if (o.attach || o.attachable) fail(ErrorKind::unimplemented, "--attach and --attachable are not available yet; use --out or --no-server");
+    if (job && o.no_server) fail(ErrorKind::invalid_argument, "restore job needs the daemon; to restore a job's checkpoint here, use restore process --path P --no-server");
     cedana::daemon::v1::RestoreReq req;
-    req.set_type("process");
+    req.set_type(job ? "job" : "process");
+    if (job) req.set_jid(o.target);
     req.set_path(absolute(o.path));
     req.set_out(absolute(o.out));
     *req.mutable_criu() = o.criu.to_proto();
@@ -122,7 +113,11 @@ void restore_process(Globals& globals, const RestoreOptions& o) {
     const auto resp = client.restore(req);
     write_pid_file(o.pid_file, resp.pid());
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
-    std::cout << "Restored PID " << resp.pid() << " from " << req.path() << std::endl;
+    if (job) {
+        std::cout << "Restored job " << o.target << " as PID " << resp.pid() << std::endl;
+    } else {
+        std::cout << "Restored PID " << resp.pid() << " from " << req.path() << std::endl;
+    }
 }
 
 }  // namespace
@@ -134,7 +129,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
 
     auto* process = restore->add_subcommand("process", "Restore a process tree, keeping its PIDs");
     process->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    process->callback([&globals, o] { restore_process(globals, *o); });
+    process->callback([&globals, o] { send_restore(globals, *o, false); });
 
     auto* runc = restore->add_subcommand("runc", "Restore a runc container");
     runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
@@ -154,7 +149,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
     job->add_option("-p,--path", o->path, "checkpoint to restore instead of the newest");
     add_runc_restore_flags(*job, *o);
     add_containerd_flags(*job, *o);
-    not_available_yet(*job, "managed jobs");
+    job->callback([&globals, o] { send_restore(globals, *o, true); });
 }
 
 }  // namespace cedana::cli

@@ -1,4 +1,18 @@
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
 #include "cli/commands/commands.hpp"
+#include "cli/pid_file.hpp"
+#include "jobs/spawn.hpp"
+#include "util/error.hpp"
+
+extern char** environ;
 #include "cli/runc_flags.hpp"
 
 namespace cedana::cli {
@@ -41,11 +55,60 @@ void add_shared_flags(CLI::App& run, RunOptions& o) {
     run.add_option("--gpu-id", o.gpu_id, "GPU to run on");
 }
 
-void add_process(CLI::App& parent, RunOptions& o, const std::string& name, const std::string& help) {
+std::vector<std::string> environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+    return env;
+}
+
+// --no-server: the program is our child, with our stdio and session; its status is ours.
+[[noreturn]] void run_here(const RunOptions& o) {
+    jobs::SpawnSpec spec;
+    spec.args = o.args;
+    spec.env = environment();
+    spec.cwd = std::filesystem::current_path().string();
+    spec.stdin_fd = STDIN_FILENO;
+    spec.stdout_fd = STDOUT_FILENO;
+    spec.stderr_fd = STDERR_FILENO;
+    spec.new_session = false;
+    const pid_t pid = jobs::spawn_job(spec);
+    write_pid_file(o.pid_file, pid);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) fail(ErrorKind::internal, "cannot wait for PID {}: {}", pid, std::strerror(errno));
+    }
+    std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+void run_process(Globals& globals, const RunOptions& o) {
+    if (o.attach || o.attachable) {
+        fail(ErrorKind::unimplemented, "--attach and --attachable are not available yet: use --out for a log file, or --no-server");
+    }
+    if (o.no_server) run_here(o);
+    cedana::daemon::v1::RunReq req;
+    req.set_type("process");
+    for (const auto& a : o.args) req.add_args(a);
+    req.set_jid(o.jid);
+    if (!o.out.empty()) req.set_out(std::filesystem::absolute(o.out).lexically_normal().string());
+    req.set_as_root(o.as_root);
+    req.set_uid(::getuid());
+    req.set_gid(::getgid());
+    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(0, ::getgroups(0, nullptr))));
+    const int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+    for (int i = 0; i < n; ++i) req.add_groups(groups[static_cast<std::size_t>(i)]);
+    for (const auto& e : environment()) req.add_env(e);
+    req.set_cwd(std::filesystem::current_path().string());
+    req.set_gpu_enabled(o.gpu_enabled);
+    const auto resp = globals.client().run(req);
+    write_pid_file(o.pid_file, resp.pid());
+    std::cout << "Started job " << resp.jid() << " (PID " << resp.pid() << "), output in " << resp.log() << std::endl;
+}
+
+void add_process(CLI::App& parent, Globals& globals, std::shared_ptr<RunOptions> o, const std::string& name, const std::string& help) {
     auto* process = parent.add_subcommand(name, help);
-    process->add_option("args", o.args, "the program and its arguments")->required();
-    process->add_flag("--as-root", o.as_root, "run as root instead of as the calling user");
-    not_available_yet(*process, "managed jobs");
+    process->add_option("args", o->args, "the program and its arguments")->required();
+    process->add_flag("--as-root", o->as_root, "run as root instead of as the calling user");
+    process->callback([&globals, o] { run_process(globals, *o); });
 }
 
 }  // namespace
@@ -55,7 +118,7 @@ void add_run_commands(CLI::App& root, Globals& globals) {
     auto* run = root.add_subcommand("run", "Start a managed job")->require_subcommand(1);
     add_shared_flags(*run, *o);
 
-    add_process(*run, *o, "process", "Run a program as a managed job");
+    add_process(*run, globals, o, "process", "Run a program as a managed job");
 
     auto* runc = run->add_subcommand("runc", "Run a runc container as a managed job");
     runc->add_option("id", o->id, "container id");
@@ -74,11 +137,9 @@ void add_run_commands(CLI::App& root, Globals& globals) {
     containerd->add_flag("--no-pivot", o->runc.no_pivot, "do not use pivot_root");
     not_available_yet(*containerd, "containerd support");
 
-    auto* exec = root.add_subcommand("exec", "Run a program as a managed job (alias of run process)");
-    add_shared_flags(*exec, *o);
-    exec->add_option("args", o->args, "the program and its arguments")->required();
-    exec->add_flag("--as-root", o->as_root, "run as root instead of as the calling user");
-    not_available_yet(*exec, "managed jobs");
+    auto exec_options = globals.keep(std::make_shared<RunOptions>());
+    add_process(root, globals, exec_options, "exec", "Run a program as a managed job (alias of run process)");
+    add_shared_flags(*root.get_subcommand("exec"), *exec_options);
 }
 
 void add_manage_commands(CLI::App& root, Globals& globals) {
@@ -104,7 +165,17 @@ void add_manage_commands(CLI::App& root, Globals& globals) {
 
     auto* process = manage->add_subcommand("process", "Adopt a running process by its PID");
     process->add_option("PID", o->target, "the process")->required();
-    not_available_yet(*process, "managed jobs");
+    process->callback([&globals, o] {
+        cedana::daemon::v1::ManageReq req;
+        req.set_type("process");
+        req.set_pid(parse_pid(o->target));
+        req.set_jid(o->jid);
+        req.set_upcoming(o->upcoming);
+        req.set_gpu_enabled(o->gpu_enabled);
+        const auto resp = globals.client().manage(req);
+        write_pid_file(o->pid_file, resp.pid());
+        std::cout << "Managing PID " << resp.pid() << " as job " << resp.jid() << std::endl;
+    });
 
     auto* runc = manage->add_subcommand("runc", "Adopt a runc container");
     runc->add_option("container-id", o->target, "the container")->required();

@@ -1,0 +1,33 @@
+#include "cli/pid_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "util/error.hpp"
+
+namespace cedana::cli {
+
+int parse_pid(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const int pid = std::stoi(text, &used);
+        if (used == text.size() && pid > 0) return pid;
+    } catch (const std::exception&) {
+    }
+    fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a positive number", text);
+}
+
+void write_pid_file(const std::string& path, int pid) {
+    if (path.empty()) return;
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << pid << '\n';
+        if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}", path);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) fail(ErrorKind::failed_precondition, "cannot write --pid-file {}: {}", path, ec.message());
+}
+
+}  // namespace cedana::cli

@@ -1,0 +1,228 @@
+#include "jobs/store.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "util/error.hpp"
+
+namespace cedana::jobs {
+
+namespace {
+
+// Each entry moves the schema one version up; never edit one that has shipped, add another.
+const char* const kMigrations[] = {
+    R"(CREATE TABLE jobs (
+           jid TEXT PRIMARY KEY,
+           type TEXT NOT NULL,
+           pid INTEGER NOT NULL,
+           command TEXT NOT NULL,
+           log TEXT NOT NULL,
+           attachable INTEGER NOT NULL,
+           gpu INTEGER NOT NULL,
+           created INTEGER NOT NULL,
+           exit_status INTEGER);
+       CREATE INDEX jobs_pid ON jobs(pid);
+       CREATE TABLE checkpoints (
+           id TEXT PRIMARY KEY,
+           jid TEXT NOT NULL REFERENCES jobs(jid) ON DELETE CASCADE,
+           time INTEGER NOT NULL,
+           size INTEGER NOT NULL,
+           path TEXT NOT NULL,
+           compression TEXT NOT NULL);
+       CREATE INDEX checkpoints_jid ON checkpoints(jid, time);)",
+};
+
+// A prepared statement, finalized on destruction.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+            fail(ErrorKind::internal, "job database: {}", sqlite3_errmsg(db));
+        }
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, const std::string& v) {
+        check(sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
+    Statement& bind(int i, std::int64_t v) {
+        check(sqlite3_bind_int64(stmt_, i, v));
+        return *this;
+    }
+    Statement& bind(int i, const std::optional<int>& v) {
+        check(v ? sqlite3_bind_int64(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
+        return *this;
+    }
+    // True while there is a row.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        if (rc == SQLITE_CONSTRAINT) fail(ErrorKind::invalid_argument, "job database: {}", sqlite3_errmsg(db_));
+        fail(ErrorKind::internal, "job database: {}", sqlite3_errmsg(db_));
+    }
+    std::string text(int col) {
+        const auto* p = sqlite3_column_text(stmt_, col);
+        return p == nullptr ? "" : reinterpret_cast<const char*>(p);
+    }
+    std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
+    bool is_null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) fail(ErrorKind::internal, "job database: {}", sqlite3_errmsg(db_));
+    }
+
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql, const std::string& path) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        const std::string message = error != nullptr ? error : "unknown error";
+        sqlite3_free(error);
+        fail(ErrorKind::failed_precondition, "job database {}: {}", path, message);
+    }
+}
+
+constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status";
+
+Job read_job(Statement& s) {
+    Job j;
+    j.jid = s.text(0);
+    j.type = s.text(1);
+    j.pid = static_cast<int>(s.integer(2));
+    j.command = s.text(3);
+    j.log = s.text(4);
+    j.attachable = s.integer(5) != 0;
+    j.gpu = s.integer(6) != 0;
+    j.created_unix = s.integer(7);
+    if (!s.is_null(8)) j.exit_status = static_cast<int>(s.integer(8));
+    return j;
+}
+
+Checkpoint read_checkpoint(Statement& s) {
+    return {s.text(0), s.text(1), s.integer(2), static_cast<std::uint64_t>(s.integer(3)), s.text(4), s.text(5)};
+}
+
+}  // namespace
+
+int Store::schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+Store::Store(const std::string& path) : path_(path) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+        const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        db_ = nullptr;
+        fail(ErrorKind::failed_precondition, "cannot open the job database {}: {} (set DB.Path or daemon start --db)", path, message);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec(db_, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", path_);
+    Statement version(db_, "PRAGMA user_version");
+    version.step();
+    const int current = static_cast<int>(version.integer(0));
+    if (current > schema_version()) {
+        fail(ErrorKind::failed_precondition, "job database {} has schema {}, newer than this cedana's {}; upgrade cedana", path, current,
+             schema_version());
+    }
+    for (int v = current; v < schema_version(); ++v) {
+        exec(db_, "BEGIN IMMEDIATE", path_);
+        try {
+            exec(db_, kMigrations[v], path_);
+            exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str(), path_);
+            exec(db_, "COMMIT", path_);
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::add_job(const Job& job) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, job.jid).bind(2, job.type).bind(3, std::int64_t{job.pid}).bind(4, job.command).bind(5, job.log);
+    s.bind(6, std::int64_t{job.attachable}).bind(7, std::int64_t{job.gpu}).bind(8, job.created_unix).bind(9, job.exit_status);
+    try {
+        s.step();
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::invalid_argument) fail(ErrorKind::invalid_argument, "a job with id {} exists already; choose another --jid", job.jid);
+        throw;
+    }
+}
+
+void Store::update_job(const Job& job) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ? WHERE jid = ?");
+    s.bind(1, job.type).bind(2, std::int64_t{job.pid}).bind(3, job.command).bind(4, job.log);
+    s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status).bind(8, job.jid);
+    s.step();
+}
+
+void Store::remove_job(const std::string& jid) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM jobs WHERE jid = ?");
+    s.bind(1, jid).step();
+}
+
+std::optional<Job> Store::job(const std::string& jid) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE jid = ?").c_str());
+    s.bind(1, jid);
+    if (!s.step()) return std::nullopt;
+    return read_job(s);
+}
+
+std::optional<Job> Store::job_by_pid(int pid) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE pid = ? ORDER BY created DESC LIMIT 1").c_str());
+    s.bind(1, std::int64_t{pid});
+    if (!s.step()) return std::nullopt;
+    return read_job(s);
+}
+
+std::vector<Job> Store::jobs() {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created, jid").c_str());
+    std::vector<Job> out;
+    while (s.step()) out.push_back(read_job(s));
+    return out;
+}
+
+void Store::add_checkpoint(const Checkpoint& c) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO checkpoints (id, jid, time, size, path, compression) VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, c.id).bind(2, c.jid).bind(3, c.time_unix).bind(4, static_cast<std::int64_t>(c.size)).bind(5, c.path).bind(6, c.compression);
+    s.step();
+}
+
+std::vector<Checkpoint> Store::checkpoints(const std::string& jid) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE jid = ? ORDER BY time DESC, rowid DESC");
+    s.bind(1, jid);
+    std::vector<Checkpoint> out;
+    while (s.step()) out.push_back(read_checkpoint(s));
+    return out;
+}
+
+std::optional<Checkpoint> Store::checkpoint(const std::string& id) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_checkpoint(s);
+}
+
+}  // namespace cedana::jobs

@@ -1,0 +1,68 @@
+#pragma once
+// The job database: managed jobs and their checkpoints, in SQLite, so that a daemon restart
+// loses neither. One connection behind one mutex is the single writer path; WAL lets other
+// readers of the same file read while it writes.
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace cedana::jobs {
+
+struct Job {
+    std::string jid;
+    std::string type;  // "process"
+    int pid = 0;
+    std::string command;
+    std::string log;  // the output file; empty when the daemon holds the job's I/O
+    bool attachable = false;
+    bool gpu = false;
+    std::int64_t created_unix = 0;
+    std::optional<int> exit_status;  // once the daemon saw the job end
+};
+
+struct Checkpoint {
+    std::string id;  // uuid
+    std::string jid;
+    std::int64_t time_unix = 0;
+    std::uint64_t size = 0;
+    std::string path;
+    std::string compression;
+};
+
+class Store {
+public:
+    // Opens or creates the database at `path` and migrates its schema. Throws cedana::Error
+    // naming the path when it cannot.
+    explicit Store(const std::string& path);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Throws cedana::Error(invalid_argument) when the id is taken.
+    void add_job(const Job& job);
+    void update_job(const Job& job);
+    void remove_job(const std::string& jid);
+    std::optional<Job> job(const std::string& jid);
+    std::optional<Job> job_by_pid(int pid);
+    std::vector<Job> jobs();
+
+    void add_checkpoint(const Checkpoint& checkpoint);
+    // Newest first.
+    std::vector<Checkpoint> checkpoints(const std::string& jid);
+    std::optional<Checkpoint> checkpoint(const std::string& id);
+
+    // The schema version this build migrates to (PRAGMA user_version).
+    static int schema_version();
+
+private:
+    std::mutex mutex_;
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+}  // namespace cedana::jobs
