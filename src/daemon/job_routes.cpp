@@ -71,7 +71,7 @@ std::vector<jobs::Job> select_jobs(jobs::Store& store, const google::protobuf::R
 }
 
 bool is_running(const jobs::Job& job) {
-    const auto state = jobs::process_state(job.pid);
+    const auto state = jobs::process_state(job.pid, job.start_ticks);
     return state != "halted" && state != "zombie";
 }
 
@@ -116,7 +116,8 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             std::string command;
             for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;
             store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = false,
-                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt});
+                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt,
+                           .start_ticks = jobs::start_ticks(pid)});
             if (c.adopt_child) c.adopt_child(pid);
             r.set_jid(jid);
             r.set_pid(pid);
@@ -143,7 +144,8 @@ void manage_job(RequestContext& ctx, v1::ManageReq& req, v1::ManageResp& resp, p
             const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
             const auto info = proc::inspect(q.pid());
             store.add_job({.jid = jid, .type = q.type(), .pid = q.pid(), .command = info.command, .log = "", .attachable = false,
-                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt});
+                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt,
+                           .start_ticks = jobs::start_ticks(q.pid())});
             r.set_jid(jid);
             r.set_pid(q.pid());
         });
@@ -163,7 +165,7 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
                 out->set_type(job.type);
                 out->set_pid(job.pid);
                 out->set_command(job.command);
-                out->set_state(jobs::process_state(job.pid));
+                out->set_state(jobs::process_state(job.pid, job.start_ticks));
                 out->set_log(job.log);
                 out->set_attachable(job.attachable);
                 out->set_gpu(job.gpu);

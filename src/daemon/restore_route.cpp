@@ -16,6 +16,7 @@
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
 #include "images/metadata.hpp"
+#include "jobs/process_state.hpp"
 #include "images/opened_checkpoint.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
@@ -69,6 +70,7 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
     req.set_type(job->type);
     next(ctx, req, resp);
     job->pid = resp.pid();
+    job->start_ticks = jobs::start_ticks(resp.pid());
     job->exit_status.reset();
     if (!req.out().empty()) job->log = req.out();
     ctx.store->update_job(*job);

@@ -1,18 +1,41 @@
 #include "jobs/process_state.hpp"
 
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 namespace cedana::jobs {
 
-std::string process_state(int pid) {
+namespace {
+
+// The fields of /proc/<pid>/stat after the command name; empty when there is no process.
+std::string stat_fields(int pid) {
     std::ifstream in(fmt::format("/proc/{}/stat", pid));
     std::string text;
-    if (pid <= 0 || !std::getline(in, text)) return "halted";
+    if (pid <= 0 || !std::getline(in, text)) return "";
     const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 2 >= text.size()) return "halted";
-    switch (text[close + 2]) {
+    return close == std::string::npos || close + 2 >= text.size() ? "" : text.substr(close + 2);
+}
+
+}  // namespace
+
+std::uint64_t start_ticks(int pid) {
+    std::istringstream fields(stat_fields(pid));
+    // starttime is field 22; the fields here begin at field 3 (state).
+    std::string skip;
+    for (int field = 3; field < 22 && fields >> skip; ++field) {
+    }
+    std::uint64_t ticks = 0;
+    fields >> ticks;
+    return ticks;
+}
+
+std::string process_state(int pid, std::uint64_t expected_start) {
+    const std::string fields = stat_fields(pid);
+    if (fields.empty()) return "halted";
+    if (expected_start != 0 && start_ticks(pid) != expected_start) return "halted";
+    switch (fields[0]) {
         case 'R': return "running";
         case 'S': return "sleep";
         case 'D': return "disk-sleep";

@@ -32,6 +32,7 @@ const char* const kMigrations[] = {
            path TEXT NOT NULL,
            compression TEXT NOT NULL);
        CREATE INDEX checkpoints_jid ON checkpoints(jid, time);)",
+    R"(ALTER TABLE jobs ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;)",
 };
 
 // A prepared statement, finalized on destruction.
@@ -91,7 +92,7 @@ void exec(sqlite3* db, const char* sql, const std::string& path) {
     }
 }
 
-constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status";
+constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks";
 
 Job read_job(Statement& s) {
     Job j;
@@ -104,6 +105,7 @@ Job read_job(Statement& s) {
     j.gpu = s.integer(6) != 0;
     j.created_unix = s.integer(7);
     if (!s.is_null(8)) j.exit_status = static_cast<int>(s.integer(8));
+    j.start_ticks = static_cast<std::uint64_t>(s.integer(9));
     return j;
 }
 
@@ -151,10 +153,11 @@ Store::~Store() { sqlite3_close(db_); }
 
 void Store::add_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, job.jid).bind(2, job.type).bind(3, std::int64_t{job.pid}).bind(4, job.command).bind(5, job.log);
     s.bind(6, std::int64_t{job.attachable}).bind(7, std::int64_t{job.gpu}).bind(8, job.created_unix).bind(9, job.exit_status);
+    s.bind(10, static_cast<std::int64_t>(job.start_ticks));
     try {
         s.step();
     } catch (const Error& e) {
@@ -165,9 +168,11 @@ void Store::add_job(const Job& job) {
 
 void Store::update_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ? WHERE jid = ?");
+    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ? "
+                     "WHERE jid = ?");
     s.bind(1, job.type).bind(2, std::int64_t{job.pid}).bind(3, job.command).bind(4, job.log);
-    s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status).bind(8, job.jid);
+    s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status);
+    s.bind(8, static_cast<std::int64_t>(job.start_ticks)).bind(9, job.jid);
     s.step();
 }
 

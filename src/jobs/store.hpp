@@ -23,6 +23,9 @@ struct Job {
     bool gpu = false;
     std::int64_t created_unix = 0;
     std::optional<int> exit_status;  // once the daemon saw the job end
+    // The process's start time (clock ticks after boot, /proc/<pid>/stat): a PID reused by
+    // another process after the job's ended is not mistaken for the job.
+    std::uint64_t start_ticks = 0;
 };
 
 struct Checkpoint {
