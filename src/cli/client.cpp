@@ -84,4 +84,9 @@ v1::ListCheckpointsResp Client::list_checkpoints(const v1::ListCheckpointsReq& r
     return call<v1::ListCheckpointsReq, v1::ListCheckpointsResp>(&v1::Daemon::Stub::ListCheckpoints, req);
 }
 
+std::unique_ptr<grpc::ClientReaderWriter<v1::AttachReq, v1::AttachResp>> Client::attach(grpc::ClientContext& context) {
+    if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
+    return stub_->Attach(&context);
+}
+
 }  // namespace cedana::cli

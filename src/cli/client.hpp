@@ -26,6 +26,10 @@ public:
     cedana::daemon::v1::KillJobsResp kill_jobs(const cedana::daemon::v1::KillJobsReq& req);
     cedana::daemon::v1::DeleteJobsResp delete_jobs(const cedana::daemon::v1::DeleteJobsReq& req);
     cedana::daemon::v1::ListCheckpointsResp list_checkpoints(const cedana::daemon::v1::ListCheckpointsReq& req);
+    // The Attach stream; `context` must outlive it.
+    std::unique_ptr<grpc::ClientReaderWriter<cedana::daemon::v1::AttachReq, cedana::daemon::v1::AttachResp>> attach(
+        grpc::ClientContext& context);
+    [[nodiscard]] const transport::Endpoint& endpoint() const { return endpoint_; }
 
     // The timings of the last call, when the daemon sent them.
     [[nodiscard]] const std::optional<cedana::daemon::v1::Profile>& profile() const { return profile_; }

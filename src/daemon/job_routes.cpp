@@ -99,9 +99,17 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
         [](RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
             auto& store = store_of(c);
             const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
-            const std::string log = q.out().empty() ? fmt::format("/var/log/cedana-output-{}.log", jid) : q.out();
-            util::UniqueFd out(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-            if (!out) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
+            // An attachable job's output goes to the daemon, and to a file only when asked.
+            const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", jid) : q.out();
+            util::UniqueFd out;
+            if (!log.empty()) {
+                out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+                if (!out) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
+            }
+            if (q.attachable() && !c.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
+            IoHub::ChildEnds ends;
+            std::shared_ptr<IoHub> hub;
+            if (q.attachable()) hub = IoHub::create(std::move(out), ends);
             jobs::SpawnSpec spec;
             spec.args.assign(q.args().begin(), q.args().end());
             spec.env.assign(q.env().begin(), q.env().end());
@@ -110,14 +118,21 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             spec.uid = q.uid();
             spec.gid = q.gid();
             spec.groups.assign(q.groups().begin(), q.groups().end());
-            spec.stdout_fd = out.get();
+            if (hub) {
+                spec.stdin_fd = ends.stdin_read.get();
+                spec.stdout_fd = ends.stdout_write.get();
+                spec.stderr_fd = ends.stderr_write.get();
+            } else {
+                spec.stdout_fd = out.get();
+            }
             const pid_t pid = jobs::spawn_job(spec);
 
             std::string command;
             for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;
-            store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = false,
+            store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = q.attachable(),
                            .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt,
                            .start_ticks = jobs::start_ticks(pid)});
+            if (hub) c.keep_hub(jid, hub);
             if (c.adopt_child) c.adopt_child(pid);
             r.set_jid(jid);
             r.set_pid(pid);

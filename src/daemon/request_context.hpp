@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
+#include "daemon/io_hub.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
 
@@ -33,6 +34,8 @@ struct RequestContext {
     jobs::Store* store = nullptr;
     // Keeps a stand-in terminal's relay (proc/tty_relay.hpp) going after the request.
     std::function<void(std::unique_ptr<proc::TtyRelay>)> keep_relay = {};
+    // Keeps an attachable job's I/O (io_hub.hpp) for Attach; unset inside the CLI.
+    std::function<void(const std::string& jid, std::shared_ptr<IoHub>)> keep_hub = {};
 };
 
 }  // namespace cedana::daemon

@@ -40,6 +40,9 @@ struct RestoreState {
     std::vector<engine::InheritFd> inherit;
     // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
     engine::CriuTerminal terminal;
+    // --attach/--attachable: the pipes the restored job writes to and reads from.
+    std::shared_ptr<IoHub> hub;
+    IoHub::ChildEnds hub_ends;
     std::optional<proc::Pty> pty;
     util::UniqueFd pty_out;
 };
@@ -66,13 +69,20 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
         if (checkpoints.empty()) fail(ErrorKind::failed_precondition, "job {} has no checkpoints; dump it first (cedana dump job {})", job->jid, job->jid);
         req.set_path(checkpoints.front().path);
     }
-    if (req.out().empty()) req.set_out(job->log);
+    // Output goes to --out, else the job's log file; an attachable restore keeps it in the
+    // daemon (and in --out only when asked).
+    if (req.out().empty() && !req.attachable()) {
+        req.set_out(job->log.empty() ? fmt::format("/var/log/cedana-output-{}.log", job->jid) : job->log);
+    }
+    if (req.attachable() && !ctx.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     req.set_type(job->type);
     next(ctx, req, resp);
+    if (ctx.restore.hub) ctx.keep_hub(job->jid, ctx.restore.hub);
+    job->attachable = req.attachable();
     job->pid = resp.pid();
     job->start_ticks = jobs::start_ticks(resp.pid());
     job->exit_status.reset();
-    if (!req.out().empty()) job->log = req.out();
+    job->log = req.out();
     ctx.store->update_job(*job);
 }
 
@@ -152,6 +162,25 @@ util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req
     return fd;
 }
 
+// --attach/--attachable: the process's stdio becomes pipes to the daemon (io_hub.hpp), which
+// also copies the output to --out when given.
+void attach_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
+    util::UniqueFd log;
+    if (!req.out().empty()) {
+        log = open_append(req.out());
+        if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
+    }
+    ctx.restore.hub = IoHub::create(std::move(log), ctx.restore.hub_ends);
+    const int ends[3] = {ctx.restore.hub_ends.stdin_read.get(), ctx.restore.hub_ends.stdout_write.get(), ctx.restore.hub_ends.stderr_write.get()};
+    std::map<std::string, bool> seen;
+    for (const auto& file : ctx.restore.meta->stdio) {
+        const bool replace = file.kind == "pipe" || file.kind == "socket" || file.kind == "file";
+        if (!replace || file.fd > 2 || seen[file.key]) continue;
+        seen[file.key] = true;
+        ctx.restore.inherit.push_back({file.key, ends[file.fd]});
+    }
+}
+
 // A shell job on a terminal gets the caller's terminal (--no-server from a terminal), or a
 // new pseudo-terminal whose output the relay writes to --out (or, with --no-server, to the
 // CLI's stdout; else discards).
@@ -169,7 +198,9 @@ void terminal(RestoreCtx& ctx, const v1::RestoreReq& req) {
 // which are gone, belong to someone else or have changed since: each gets a replacement
 // (see open_replacement), handed to CRIU as an inherited fd, or a terminal (see terminal()).
 void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    if (ctx.restore.meta) {
+    if (ctx.restore.meta && req.attachable()) {
+        attach_stdio(ctx, req);
+    } else if (ctx.restore.meta) {
         std::map<std::string, bool> seen;
         for (const auto& file : ctx.restore.meta->stdio) {
             if (file.kind == "tty" && ctx.restore.terminal.stdin_fd < 0 && ctx.restore.terminal.launcher.empty()) terminal(ctx, req);

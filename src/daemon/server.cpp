@@ -41,6 +41,13 @@ void serve_until_signalled(const config::Loaded& loaded) {
     const sigset_t stop_signals = block_stop_signals();
 
     jobs::Store store(loaded.config.db.path);
+    // The I/O an earlier daemon held for attachable jobs went with it.
+    for (auto job : store.jobs()) {
+        if (!job.attachable) continue;
+        job.attachable = false;
+        job.log = "[I/O lost: daemon restarted]";
+        store.update_job(job);
+    }
     Service service(loaded.json, store);
     grpc::ServerBuilder builder;
     transport::Listener listener(endpoint, builder);

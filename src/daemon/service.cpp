@@ -1,6 +1,9 @@
 #include "daemon/service.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "api/metadata.hpp"
 #include "api/profile_convert.hpp"
@@ -47,6 +50,7 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.store = &store_;
     ctx.adopt_child = [this](int pid) { reaper_.adopt(pid, [this, pid](int status) { job_ended(pid, status); }); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
+    ctx.keep_hub = [this](const std::string& jid, std::shared_ptr<IoHub> hub) { keep_hub(jid, std::move(hub)); };
     const bool profiling = metadata(context, api::kProfilingKey) == "1" || config_.at("profiling").at("enabled").get<bool>();
     pipeline::Profile profile;
     grpc::Status status = grpc::Status::OK;
@@ -67,9 +71,73 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
 
 void Service::job_ended(int pid, int status) {
     auto job = store_.job_by_pid(pid);
-    if (!job || job->exit_status) return;
+    if (!job) return;
+    if (const auto hub = hub_of(job->jid)) hub->set_exit(status);
+    if (job->exit_status) return;
     job->exit_status = status;
     store_.update_job(*job);
+}
+
+void Service::keep_hub(const std::string& jid, std::shared_ptr<IoHub> hub) {
+    const std::lock_guard lock(hubs_mutex_);
+    hubs_[jid] = std::move(hub);
+}
+
+std::shared_ptr<IoHub> Service::hub_of(const std::string& jid) {
+    const std::lock_guard lock(hubs_mutex_);
+    const auto it = hubs_.find(jid);
+    return it == hubs_.end() ? nullptr : it->second;
+}
+
+grpc::Status Service::Attach(grpc::ServerContext* context, grpc::ServerReaderWriter<v1::AttachResp, v1::AttachReq>* stream) {
+    v1::AttachReq first;
+    if (!stream->Read(&first)) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "attach: name the job first");
+    std::optional<jobs::Job> job = first.jid().empty() ? store_.job_by_pid(first.pid()) : store_.job(first.jid());
+    if (!job) {
+        return grpc::Status(grpc::StatusCode::NOT_FOUND, first.jid().empty() ? fmt::format("no job has PID {}", first.pid())
+                                                                             : fmt::format("no job {} (cedana ps lists them)", first.jid()));
+    }
+    const auto hub = hub_of(job->jid);
+    if (!hub) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            fmt::format("job {} is not attachable: its output goes to {} (run it with --attachable, or restore "
+                                        "it with `cedana restore job {} --attach`)",
+                                        job->jid, job->log.empty() ? "its own files" : job->log, job->jid));
+    }
+    const auto subscription = hub->subscribe();
+    // Input arrives on its own thread; cancelling the call (the client detached, or the job
+    // ended and the output is all sent) ends it.
+    std::thread input([&] {
+        v1::AttachReq req;
+        while (stream->Read(&req)) {
+            try {
+                if (!req.stdin().empty()) hub->write_stdin(req.stdin());
+                if (req.close_stdin()) hub->close_stdin();
+            } catch (const Error& e) {
+                spdlog::info("attach to {}: {}", job->jid, e.what());
+            }
+        }
+    });
+    bool done = false;
+    while (!done && !context->IsCancelled()) {
+        for (auto& chunk : subscription->take(std::chrono::milliseconds(200), done)) {
+            v1::AttachResp resp;
+            (chunk.stream == 1 ? *resp.mutable_stdout() : *resp.mutable_stderr()) = std::move(chunk.data);
+            if (!stream->Write(resp)) done = true;
+        }
+    }
+    hub->unsubscribe(subscription);
+    if (done && !context->IsCancelled()) {
+        // The client closes its side once it has the exit status, which ends `input`.
+        v1::AttachResp last;
+        last.set_exited(true);
+        last.set_exit_status(subscription->exit_status().value_or(0));
+        if (!stream->Write(last)) context->TryCancel();
+    } else {
+        context->TryCancel();
+    }
+    input.join();
+    return grpc::Status::OK;
 }
 
 void Service::keep_relay(std::unique_ptr<proc::TtyRelay> relay) {

@@ -5,10 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cedana/daemon/v1/daemon.grpc.pb.h"
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "daemon/io_hub.hpp"
 #include "daemon/reaper.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
@@ -38,6 +40,8 @@ public:
                             cedana::daemon::v1::DeleteJobsResp* response) override;
     grpc::Status ListCheckpoints(grpc::ServerContext* context, const cedana::daemon::v1::ListCheckpointsReq* request,
                                  cedana::daemon::v1::ListCheckpointsResp* response) override;
+    grpc::Status Attach(grpc::ServerContext* context,
+                        grpc::ServerReaderWriter<cedana::daemon::v1::AttachResp, cedana::daemon::v1::AttachReq>* stream) override;
 
 private:
     template <typename Route>
@@ -46,6 +50,8 @@ private:
     grpc::Status serve_route(grpc::ServerContext& context, const char* what, const Req& request, Resp& response, Route route);
 
     void keep_relay(std::unique_ptr<proc::TtyRelay> relay);
+    void keep_hub(const std::string& jid, std::shared_ptr<IoHub> hub);
+    std::shared_ptr<IoHub> hub_of(const std::string& jid);
 
     // Records the exit status of the job whose process `pid` was.
     void job_ended(int pid, int status);
@@ -55,6 +61,8 @@ private:
     Reaper reaper_;
     std::mutex relays_mutex_;
     std::vector<std::unique_ptr<proc::TtyRelay>> relays_;
+    std::mutex hubs_mutex_;
+    std::map<std::string, std::shared_ptr<IoHub>> hubs_;
 };
 
 }  // namespace cedana::daemon

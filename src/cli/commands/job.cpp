@@ -7,9 +7,11 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "cli/attach.hpp"
 #include "cli/checkpoint_inspect.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/job_table.hpp"
+#include "cli/pid_file.hpp"
 #include "util/error.hpp"
 
 namespace cedana::cli {
@@ -165,7 +167,7 @@ void add_job_commands(CLI::App& root, Globals& globals) {
     add_delete(*job, globals, *o);
     auto* attach = job->add_subcommand("attach", "Attach to an attachable job's input and output");
     attach->add_option("JID", o->jid, "the job")->required();
-    not_available_yet(*attach, "attaching to jobs");
+    attach->callback([&globals, o] { attach_to_job(globals, o->jid, 0); });
     add_checkpoint_group(*job, globals, *o, "checkpoint");
     add_checkpoints(*job, globals, *o);
 
@@ -175,7 +177,7 @@ void add_job_commands(CLI::App& root, Globals& globals) {
     add_delete(root, globals, *o)->description("Delete managed jobs (alias of job delete)");
     auto* attach_pid = root.add_subcommand("attach", "Attach to an attachable job by its PID");
     attach_pid->add_option("PID", o->pid, "the job's process")->required();
-    not_available_yet(*attach_pid, "attaching to jobs");
+    attach_pid->callback([&globals, o] { attach_to_job(globals, "", parse_pid(o->pid)); });
     add_checkpoints(root, globals, *o);
     add_checkpoint_group(root, globals, *o, "checkpoint");
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "api/profile_convert.hpp"
+#include "cli/attach.hpp"
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/criu_flags.hpp"
@@ -98,11 +99,14 @@ std::string absolute(const std::string& path) {
 
 // `restore process --path P` and `restore job JID [--path P]`.
 void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
-    if (o.attach || o.attachable) fail(ErrorKind::unimplemented, "--attach and --attachable are not available yet; use --out or --no-server");
+    if (!job && (o.attach || o.attachable)) {
+        fail(ErrorKind::invalid_argument, "--attach and --attachable are for jobs (restore job JID); for a process use --out or --no-server");
+    }
     if (job && o.no_server) fail(ErrorKind::invalid_argument, "restore job needs the daemon; to restore a job's checkpoint here, use restore process --path P --no-server");
     cedana::daemon::v1::RestoreReq req;
     req.set_type(job ? "job" : "process");
     if (job) req.set_jid(o.target);
+    req.set_attachable(o.attach || o.attachable);
     req.set_path(absolute(o.path));
     req.set_out(absolute(o.out));
     *req.mutable_criu() = o.criu.to_proto();
@@ -113,6 +117,7 @@ void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
     const auto resp = client.restore(req);
     write_pid_file(o.pid_file, resp.pid());
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
+    if (job && o.attach) attach_to_job(globals, o.target, 0);
     if (job) {
         std::cout << "Restored job " << o.target << " as PID " << resp.pid() << std::endl;
     } else {

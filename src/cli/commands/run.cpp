@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/attach.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/pid_file.hpp"
 #include "jobs/spawn.hpp"
@@ -81,8 +82,8 @@ std::vector<std::string> environment() {
 }
 
 void run_process(Globals& globals, const RunOptions& o) {
-    if (o.attach || o.attachable) {
-        fail(ErrorKind::unimplemented, "--attach and --attachable are not available yet: use --out for a log file, or --no-server");
+    if (o.no_server && (o.attach || o.attachable)) {
+        fail(ErrorKind::invalid_argument, "--no-server already runs the program attached here; drop --attach/--attachable");
     }
     if (o.no_server) run_here(o);
     cedana::daemon::v1::RunReq req;
@@ -99,9 +100,12 @@ void run_process(Globals& globals, const RunOptions& o) {
     for (const auto& e : environment()) req.add_env(e);
     req.set_cwd(std::filesystem::current_path().string());
     req.set_gpu_enabled(o.gpu_enabled);
+    req.set_attachable(o.attach || o.attachable);
     const auto resp = globals.client().run(req);
     write_pid_file(o.pid_file, resp.pid());
-    std::cout << "Started job " << resp.jid() << " (PID " << resp.pid() << "), output in " << resp.log() << std::endl;
+    if (o.attach) attach_to_job(globals, resp.jid(), 0);
+    std::cout << "Started job " << resp.jid() << " (PID " << resp.pid() << "), output "
+              << (resp.log().empty() ? std::string("held for attach") : "in " + resp.log()) << std::endl;
 }
 
 void add_process(CLI::App& parent, Globals& globals, std::shared_ptr<RunOptions> o, const std::string& name, const std::string& help) {
