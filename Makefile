@@ -20,13 +20,17 @@ demo: build
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
+# The job suite runs a second time with one daemon kept for the whole file, to catch state
+# that leaks from one request to the next.
 e2e: build
 	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana bats tests/e2e
+	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 bats tests/e2e/jobs.bats
 
 test: unit e2e
 
 bench: build
 	bench/run.sh $(BUILD_DIR)/cedana
+	bench/jobs.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)

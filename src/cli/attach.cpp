@@ -21,6 +21,14 @@ namespace v1 = cedana::daemon::v1;
 
 namespace {
 
+// Once the stream exists, a thread of ours may be using it: ending with an exception would
+// destroy it under that thread. So every end from there on is an immediate exit.
+[[noreturn]] void exit_with_error(const std::string& message) {
+    const std::string line = "Error: " + message + "\n";
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    std::_Exit(1);
+}
+
 void write_all(int fd, const std::string& data) {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -51,8 +59,8 @@ void attach_to_job(Globals& globals, const std::string& jid, int pid) {
     first.set_pid(pid);
     if (!stream->Write(first)) {
         const auto status = stream->Finish();
-        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) fail(ErrorKind::unavailable, "{}", transport::unreachable_message(client.endpoint()));
-        fail(ErrorKind::failed_precondition, "{}", status.error_message());
+        exit_with_error(status.error_code() == grpc::StatusCode::UNAVAILABLE ? transport::unreachable_message(client.endpoint())
+                                                                             : status.error_message());
     }
 
     std::thread([&context, detach_signals] {
@@ -62,24 +70,28 @@ void attach_to_job(Globals& globals, const std::string& jid, int pid) {
             context.TryCancel();
         }
     }).detach();
-    // Input, until our stdin ends; the thread is left to exit with the process.
-    std::thread([&stream] {
-        char buffer[4096];
-        for (;;) {
-            const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            v1::AttachReq req;
-            req.set_stdin(std::string(buffer, static_cast<std::size_t>(n)));
-            if (!stream->Write(req)) return;
-        }
-        v1::AttachReq last;
-        last.set_close_stdin(true);
-        stream->Write(last);
-    }).detach();
-
     v1::AttachResp resp;
-    while (stream->Read(&resp)) {
+    // The daemon's first answer says attached, or the call fails: only after it does a second
+    // thread (input) share the stream.
+    bool reading = stream->Read(&resp);
+    if (reading) {
+        // Input, until our stdin ends; the thread is left to exit with the process.
+        std::thread([&stream] {
+            char buffer[4096];
+            for (;;) {
+                const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                v1::AttachReq req;
+                req.set_stdin(std::string(buffer, static_cast<std::size_t>(n)));
+                if (!stream->Write(req)) return;
+            }
+            v1::AttachReq last;
+            last.set_close_stdin(true);
+            stream->Write(last);
+        }).detach();
+    }
+    for (; reading; reading = stream->Read(&resp)) {
         if (!resp.stdout().empty()) write_all(STDOUT_FILENO, resp.stdout());
         if (!resp.stderr().empty()) write_all(STDERR_FILENO, resp.stderr());
         if (resp.exited()) {
@@ -89,8 +101,8 @@ void attach_to_job(Globals& globals, const std::string& jid, int pid) {
     }
     const auto status = stream->Finish();
     if (status.error_code() == grpc::StatusCode::CANCELLED) std::_Exit(0);
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) fail(ErrorKind::unavailable, "{}", transport::unreachable_message(client.endpoint()));
-    fail(status.error_code() == grpc::StatusCode::NOT_FOUND ? ErrorKind::not_found : ErrorKind::failed_precondition, "{}", status.error_message());
+    exit_with_error(status.error_code() == grpc::StatusCode::UNAVAILABLE ? transport::unreachable_message(client.endpoint())
+                                                                         : status.error_message());
 }
 
 }  // namespace cedana::cli

@@ -102,7 +102,10 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             // An attachable job's output goes to the daemon, and to a file only when asked.
             const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", jid) : q.out();
             util::UniqueFd out;
+            // A log this request creates goes again if the program cannot start: no job, no file.
+            bool created_log = false;
             if (!log.empty()) {
+                created_log = !fs::exists(log);
                 out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
                 if (!out) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
             }
@@ -125,7 +128,13 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             } else {
                 spec.stdout_fd = out.get();
             }
-            const pid_t pid = jobs::spawn_job(spec);
+            pid_t pid = -1;
+            try {
+                pid = jobs::spawn_job(spec);
+            } catch (...) {
+                if (created_log) fs::remove(log);
+                throw;
+            }
 
             std::string command;
             for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;

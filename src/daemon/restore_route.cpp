@@ -121,9 +121,14 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
 void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (ctx.restore.meta) {
         for (const int pid : ctx.restore.meta->pids) {
-            if (!proc::exists(pid) || proc::wait_until_reaped(pid, std::chrono::seconds(3))) continue;
+            if (proc::wait_until_reaped(pid, std::chrono::seconds(3))) continue;
+            if (!proc::exists(pid) || proc::is_zombie(pid)) {
+                fail(ErrorKind::failed_precondition,
+                     "PID {} is still held by exited processes of its group or session that nobody has reaped yet; retry in a moment",
+                     pid);
+            }
             const auto other = proc::inspect(pid);
-            if (proc::is_zombie(pid)) {
+            if (other.pid == pid && proc::is_zombie(pid)) {
                 fail(ErrorKind::failed_precondition,
                      "PID {} is taken by an exited process its parent (PID {}) has not reaped yet; the checkpointed process must get its "
                      "PID back: have the parent wait for it (e.g. `wait` in its shell) and retry",

@@ -105,6 +105,9 @@ grpc::Status Service::Attach(grpc::ServerContext* context, grpc::ServerReaderWri
                                         job->jid, job->log.empty() ? "its own files" : job->log, job->jid));
     }
     const auto subscription = hub->subscribe();
+    v1::AttachResp hello;
+    hello.set_attached(true);
+    stream->Write(hello);
     // Input arrives on its own thread; cancelling the call (the client detached, or the job
     // ended and the output is all sent) ends it.
     std::thread input([&] {

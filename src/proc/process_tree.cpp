@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -52,16 +53,53 @@ void kill_tree(int root, std::chrono::milliseconds limit) {
     }
 }
 
+namespace {
+
+struct Holders {
+    bool live = false;    // a running process has this PID
+    bool zombie = false;  // an exited, unreaped process has it as its PID, group or session
+};
+
+// A PID number stays taken while any process, even a zombie, uses it as its own PID, its
+// process group or its session, and fork() with that PID then fails.
+Holders holders_of(int pid) {
+    Holders h;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string text;
+        if (!std::getline(stat, text)) continue;
+        const auto close = text.rfind(')');
+        if (close == std::string::npos || close + 2 >= text.size()) continue;
+        std::istringstream fields(text.substr(close + 2));
+        char state = '?';
+        int ppid = 0;
+        int pgrp = 0;
+        int session = 0;
+        fields >> state >> ppid >> pgrp >> session;
+        const int own = std::stoi(name);
+        if (own != pid && pgrp != pid && session != pid) continue;
+        if (state == 'Z') {
+            h.zombie = true;
+        } else if (own == pid) {
+            h.live = true;
+        }
+    }
+    return h;
+}
+
+}  // namespace
+
 bool wait_until_reaped(int pid, std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     // Reaping by another process gives no event to wait on, so this polls.
     for (;;) {
-        std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-        std::string text;
-        if (!std::getline(stat, text)) return true;
-        const auto close = text.rfind(')');
-        const bool zombie = close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
-        if (!zombie || std::chrono::steady_clock::now() >= deadline) return false;
+        const Holders h = holders_of(pid);
+        if (h.live) return false;
+        if (!h.zombie) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }

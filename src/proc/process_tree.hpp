@@ -16,8 +16,9 @@ void signal_tree(int root, int sig);
 // are free once their parents (or init, for orphans) reap them; see wait_until_reaped.
 void kill_tree(int root, std::chrono::milliseconds limit);
 
-// Waits, up to `limit`, until no process holds `pid` any more, as long as the holder is a
-// zombie (exited, waiting for its parent to reap it). Returns whether the PID is free.
+// Waits, up to `limit`, until no process holds `pid` any more (as its PID, process group or
+// session), as long as the holders are zombies (exited, waiting for their parent to reap
+// them). Returns whether the PID is free.
 bool wait_until_reaped(int pid, std::chrono::milliseconds limit);
 
 }  // namespace cedana::proc

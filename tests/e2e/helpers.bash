@@ -93,9 +93,27 @@ $(cat "$log" 2>/dev/null)"
 
 # start_daemon [extra args]: starts a daemon on $SOCK with $CFG_DIR in the
 # background, stderr to $DAEMON_LOG, and waits until the socket exists.
+# Every daemon gets the test's own job database (see daemon_db).
 # Sets DAEMON_PID.
 start_daemon() {
     start_daemon_at "$SOCK" "$DAEMON_LOG" "$@"
+}
+
+# daemon_db: the job database a daemon of this test uses, instead of the
+# default /tmp/cedana.db that every daemon would share: $DAEMON_DB when set,
+# else $TEST_DIR.jobs.db, beside $TEST_DIR (tests check what $TEST_DIR
+# holds) in the test's own temporary directory, which bats removes.
+daemon_db() {
+    echo "${DAEMON_DB:-$TEST_DIR.jobs.db}"
+}
+
+# _has_db_arg [daemon args]: whether the daemon arguments already name a --db.
+_has_db_arg() {
+    local arg
+    for arg in "$@"; do
+        [[ $arg == --db || $arg == --db=* ]] && return 0
+    done
+    return 1
 }
 
 # start_daemon_at SOCKET LOG [extra args]: like start_daemon, on another socket.
@@ -103,7 +121,9 @@ start_daemon_at() {
     local sock=$1 log=$2 stale=0
     shift 2
     [[ -e $sock ]] && stale=1
-    "$CEDANA" daemon start --address "$sock" --config-dir "$CFG_DIR" "$@" \
+    local -a db=()
+    _has_db_arg "$@" || db=(--db "$(daemon_db)")
+    "$CEDANA" daemon start --address "$sock" --config-dir "$CFG_DIR" "${db[@]}" "$@" \
         </dev/null >"$log.out" 2>"$log" 3>&- &
     DAEMON_PID=$!
     DAEMON_PIDS+=("$DAEMON_PID")
@@ -113,7 +133,7 @@ start_daemon_at() {
 # start_daemon_tcp ADDRESS LOG: starts a daemon listening on tcp ADDRESS.
 start_daemon_tcp() {
     local address=$1 log=$2
-    "$CEDANA" daemon start --protocol tcp --address "$address" --config-dir "$CFG_DIR" \
+    "$CEDANA" daemon start --protocol tcp --address "$address" --config-dir "$CFG_DIR" --db "$(daemon_db)" \
         </dev/null >"$log.out" 2>"$log" 3>&- &
     DAEMON_PID=$!
     DAEMON_PIDS+=("$DAEMON_PID")
@@ -332,4 +352,96 @@ assert_counter_continues() {
     first=$(head -n 1 "$restored")
     [[ $last =~ ^[0-9]+$ ]] || fail "last line of $orig is not a number: '$last'"
     [[ $first == "$((last + 1))" ]] || fail "restored output starts with '$first', expected $((last + 1)) (the original ended with $last)"
+}
+
+# ---------------------------------------------------------------------------
+# Helpers for the managed-job tests.
+
+# cedana_cli ARGS...: `run`s cedana ARGS against this test's daemon.
+cedana_cli() {
+    run "$CEDANA" "$@" --address "$SOCK" --config-dir "$CFG_DIR"
+}
+
+# ps_row JID: runs `cedana ps` and sets PS_HEADER (its first line), PS_ROW
+# (the row whose first column is JID, empty when there is none) and PS_COUNT
+# (how many rows have JID in their first column).
+ps_row() {
+    local jid=$1 out line
+    out=$("$CEDANA" ps --address "$SOCK" --config-dir "$CFG_DIR" 2>&1) || fail "cedana ps failed: $out"
+    PS_HEADER=$(head -n 1 <<<"$out")
+    PS_ROW=
+    PS_COUNT=0
+    while IFS= read -r line; do
+        if [[ ${line%% *} == "$jid" ]]; then
+            PS_ROW=$line
+            PS_COUNT=$((PS_COUNT + 1))
+        fi
+    done < <(tail -n +2 <<<"$out")
+}
+
+# ps_col NAME: the cell of PS_ROW under the header NAME, without the spaces
+# around it. JOB, TYPE and PID are the first three words of the row (PID is
+# right-aligned); the other columns start where their header starts.
+ps_col() {
+    local name=$1 prefix start rest after next val
+    case $name in
+    JOB) awk '{print $1}' <<<"$PS_ROW"; return ;;
+    TYPE) awk '{print $2}' <<<"$PS_ROW"; return ;;
+    PID) awk '{print $3}' <<<"$PS_ROW"; return ;;
+    esac
+    [[ $PS_HEADER == *"$name"* ]] || fail "no column $name in '$PS_HEADER'"
+    prefix=${PS_HEADER%%"$name"*}
+    start=${#prefix}
+    rest=${PS_HEADER:start+${#name}}
+    after=${rest#"${rest%%[! ]*}"}
+    if [[ -z $after ]]; then
+        val=${PS_ROW:start}
+    else
+        next=$((start + ${#name} + ${#rest} - ${#after}))
+        val=${PS_ROW:start:next-start}
+    fi
+    val=${val#"${val%%[! ]*}"}
+    val=${val%"${val##*[! ]}"}
+    printf '%s\n' "$val"
+}
+
+# wait_job_status JID STATUS: waits until `cedana ps` shows STATUS for JID.
+wait_job_status() {
+    local jid=$1 want=$2 i got=
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        ps_row "$jid"
+        got=$(ps_col STATUS)
+        [[ $got == "$want" ]] && return 0
+        sleep 0.05
+    done
+    fail "job $jid did not become $want within 10 s (status '$got'; row '$PS_ROW')"
+}
+
+# pid_starttime PID: the start time of PID (field 22 of /proc/PID/stat),
+# empty when the process does not exist.
+pid_starttime() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    awk '{print $20}' <<<"$stat"
+}
+
+# pid_state PID: the one-letter state of PID (R, S, Z, ...), empty when gone.
+pid_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    awk '{print $1}' <<<"$stat"
+}
+
+# wait_pid_dead PID: waits until PID is gone or a zombie (an orphan of an
+# init that does not reap it is dead although /proc/PID stays).
+wait_pid_dead() {
+    local pid=$1 i state
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        state=$(pid_state "$pid")
+        [[ -z $state || $state == Z ]] && return 0
+        sleep 0.05
+    done
+    fail "process $pid is still alive (state $state) after 10 s"
 }
