@@ -20,7 +20,7 @@ setup() {
     helpers_setup
     W=$TEST_DIR/w
     mkdir -p "$W"
-    ATTACH_TRACKED=()
+    TRACKED=()
     # tick.sh: prints "tick 1".."tick 10" (also to $W/progress, so a test can
     # see how far it got without attaching), then reads one line of stdin for
     # at most 1 s, echoes it, and exits 42.
@@ -60,36 +60,13 @@ EOF
 }
 
 teardown() {
-    attach_kill_tracked
+    kill_tracked
     helpers_teardown
 }
 
 # ---------------------------------------------------------------------------
 # File-local helpers.
 
-# attach_track PID: remembers PID (with its start time) for teardown.
-attach_track() {
-    local start
-    start=$(pid_starttime "$1")
-    [[ -n $start ]] && ATTACH_TRACKED+=("$1:$start")
-    return 0
-}
-
-# attach_kill_tracked: SIGKILLs, by PID, what this test started and is still
-# the same process (its start time matches), and waits until it is dead.
-attach_kill_tracked() {
-    local entry pid start
-    for entry in "${ATTACH_TRACKED[@]}"; do
-        pid=${entry%%:*}
-        start=${entry#*:}
-        if [[ $(pid_starttime "$pid") == "$start" ]]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-            wait_pid_dead "$pid" || true
-        fi
-    done
-    ATTACH_TRACKED=()
-}
 
 # start_job JID SCRIPT [run args]: `cedana run process $W/SCRIPT --jid JID`;
 # asserts the Started line and sets JOB_PID.
@@ -101,7 +78,7 @@ start_job() {
     local re="^Started job $jid \\(PID ([0-9]+)\\), "
     [[ ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
     JOB_PID=${BASH_REMATCH[1]}
-    attach_track "$JOB_PID"
+    track "$JOB_PID"
 }
 
 # cli_to OUT ARGS...: runs `cedana ARGS` against this test's daemon with stdin
@@ -122,7 +99,7 @@ cli_bg() {
     timeout "$CLI_TIMEOUT" "$CEDANA" "$@" --address "$SOCK" --config-dir "$CFG_DIR" \
         </dev/null >"$out" 2>"$out.err" 3>&- &
     CLI_PID=$!
-    attach_track "$CLI_PID"
+    track "$CLI_PID"
 }
 
 # wait_cli PID: waits for a background CLI; sets CLI_RC to its status.
@@ -377,7 +354,7 @@ attach_refused() {
         [[ -n $(pid_starttime "$JOB_PID") ]] && break
         sleep 0.05
     done
-    attach_track "$JOB_PID"
+    track "$JOB_PID"
     wait_cli "$client"
     assert_rc 42 "$TEST_DIR/r4.out"
     grep -E '^[0-9]+$' "$TEST_DIR/r4.out" >"$TEST_DIR/r4.nums" || true

@@ -445,3 +445,30 @@ wait_pid_dead() {
     done
     fail "process $pid is still alive (state $state) after 10 s"
 }
+
+# Processes a test started, with their start times (see track / kill_tracked).
+TRACKED=()
+
+# track PID: teardown kills PID, as long as it is still the same process.
+track() {
+    local start
+    start=$(pid_starttime "$1")
+    [[ -n $start ]] && TRACKED+=("$1:$start")
+    return 0
+}
+
+# kill_tracked: SIGKILLs what this test started (jobs, restored jobs, plain
+# processes), by PID and only when the start time still matches.
+kill_tracked() {
+    local entry pid start
+    for entry in "${TRACKED[@]}"; do
+        pid=${entry%%:*}
+        start=${entry#*:}
+        if [[ $(pid_starttime "$pid") == "$start" ]]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            wait_pid_dead "$pid" || true
+        fi
+    done
+    TRACKED=()
+}

@@ -135,28 +135,6 @@ default_log() {
     echo "/var/log/cedana-output-$1.log"
 }
 
-# track PID: teardown kills PID, as long as it is still the same process.
-track() {
-    local start
-    start=$(pid_starttime "$1")
-    [[ -n $start ]] && TRACKED+=("$1:$start")
-    return 0
-}
-
-# kill_tracked: SIGKILLs what this test started (jobs, restored jobs, plain
-# processes), by PID and only when the start time still matches.
-kill_tracked() {
-    local entry pid start
-    for entry in "${TRACKED[@]}"; do
-        pid=${entry%%:*}
-        start=${entry#*:}
-        if [[ $(pid_starttime "$pid") == "$start" ]]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait_pid_dead "$pid" || true
-        fi
-    done
-    TRACKED=()
-}
 
 # start_job JID SCRIPT [run args]: `cedana run process` of one of the scripts
 # with --jid JID; asserts the Started line and sets JOB_PID and JOB_LOG.
