@@ -24,6 +24,7 @@
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
 #include "util/busy_set.hpp"
+#include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/uuid.hpp"
 #include "util/unique_fd.hpp"
@@ -73,8 +74,7 @@ void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next&
     req.set_type(job->type);
     req.set_pid(job->pid);
     if (req.name().empty()) {
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-        req.set_name(fmt::format("dump-{}-{}-{}", job->type, job->jid, seconds.count()));
+        req.set_name(fmt::format("dump-{}-{}-{}", job->type, job->jid, util::unix_seconds()));
     }
     next(ctx, req, resp);
     ctx.store->add_checkpoint({.id = util::new_uuid(), .jid = job->jid, .time_unix = ctx.dump.meta.time_unix, .size = resp.size(),
@@ -178,7 +178,7 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
     meta.compression = images::name_of(ctx.dump.compression);
     meta.criu_version = engine::criu_version(ctx.criu_binary);
     meta.host = hostname();
-    meta.time_unix = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    meta.time_unix = util::unix_seconds();
     meta.stdio = ctx.dump.process.stdio;
     meta.files = images::checksum_dir(ctx.dump.staging->work_dir(), {images::kMetadataFile});
     images::write_metadata(ctx.dump.staging->work_dir(), meta);

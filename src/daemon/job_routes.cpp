@@ -16,6 +16,7 @@
 #include "jobs/spawn.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
+#include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -24,10 +25,6 @@ namespace cedana::daemon {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::int64_t now_unix() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 jobs::Store& store_of(const RequestContext& ctx) {
     if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "managed jobs need the daemon: run `cedana daemon start` (no --no-server)");
@@ -139,7 +136,7 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             std::string command;
             for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;
             store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = q.attachable(),
-                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt,
+                           .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
                            .start_ticks = jobs::start_ticks(pid)});
             if (hub) c.keep_hub(jid, hub);
             if (c.adopt_child) c.adopt_child(pid);
@@ -168,7 +165,7 @@ void manage_job(RequestContext& ctx, v1::ManageReq& req, v1::ManageResp& resp, p
             const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
             const auto info = proc::inspect(q.pid());
             store.add_job({.jid = jid, .type = q.type(), .pid = q.pid(), .command = info.command, .log = "", .attachable = false,
-                           .gpu = q.gpu_enabled(), .created_unix = now_unix(), .exit_status = std::nullopt,
+                           .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
                            .start_ticks = jobs::start_ticks(q.pid())});
             r.set_jid(jid);
             r.set_pid(q.pid());

@@ -12,6 +12,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/job_table.hpp"
 #include "cli/pid_file.hpp"
+#include "util/clock.hpp"
 #include "util/error.hpp"
 
 namespace cedana::cli {
@@ -32,10 +33,6 @@ struct JobOptions {
     bool checkpoints = false;
 };
 
-std::int64_t now_unix() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // "TERM", "SIGTERM" or "15".
 int parse_signal(const std::string& text) {
     if (text.empty()) return SIGKILL;
@@ -50,7 +47,7 @@ int parse_signal(const std::string& text) {
 
 void list(Globals& globals) {
     auto client = globals.client();
-    std::cout << format_jobs(client.list_jobs({}), now_unix());
+    std::cout << format_jobs(client.list_jobs({}), util::unix_seconds());
 }
 
 void inspect(Globals& globals, const JobOptions& o) {
@@ -72,7 +69,7 @@ void inspect(Globals& globals, const JobOptions& o) {
         std::cout << text;
         return;
     }
-    std::cout << format_job(jobs.jobs(0), checkpoints, now_unix());
+    std::cout << format_job(jobs.jobs(0), checkpoints, util::unix_seconds());
 }
 
 void kill(Globals& globals, const JobOptions& o) {
