@@ -15,6 +15,7 @@
 #include "jobs/process_state.hpp"
 #include "jobs/spawn.hpp"
 #include "pipeline/chain.hpp"
+#include "proc/fs_identity.hpp"
 #include "proc/process_info.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -72,6 +73,24 @@ bool is_running(const jobs::Job& job) {
     return state != "halted" && state != "zombie";
 }
 
+// Who the job runs as. Over the UNIX socket the kernel's word on the caller wins over what
+// the request claims; TCP and VSOCK carry no credentials, so there the request's own
+// uid/gid are used (those transports already grant root's powers to whoever reaches them).
+void apply_identity(const RequestContext& ctx, const v1::RunReq& req, jobs::SpawnSpec& spec) {
+    if (!ctx.caller) {
+        spec.uid = req.uid();
+        spec.gid = req.gid();
+        spec.groups.assign(req.groups().begin(), req.groups().end());
+        return;
+    }
+    if (req.as_root() && ctx.caller->uid != 0) {
+        fail(ErrorKind::invalid_argument, "--as-root is for root callers only (you are uid {}); run the job as yourself", ctx.caller->uid);
+    }
+    spec.uid = ctx.caller->uid;
+    spec.gid = ctx.caller->gid;
+    spec.groups = ctx.caller->groups;
+}
+
 }  // namespace
 
 v1::CheckpointInfo to_proto(const jobs::Checkpoint& c) {
@@ -95,6 +114,9 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
         },
         [](RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
             auto& store = store_of(c);
+            jobs::SpawnSpec spec;
+            spec.as_root = q.as_root();
+            apply_identity(c, q, spec);
             const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
             // An attachable job's output goes to the daemon, and to a file only when asked.
             const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", jid) : q.out();
@@ -102,7 +124,10 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             // A log this request creates goes again if the program cannot start: no job, no file.
             bool created_log = false;
             if (!log.empty()) {
-                created_log = !fs::exists(log);
+                std::optional<proc::FsIdentity> as_caller;
+                if (!spec.as_root) as_caller.emplace(spec.uid, spec.gid);
+                std::error_code ec;
+                created_log = !fs::exists(log, ec) && !ec;
                 out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
                 if (!out) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
             }
@@ -110,14 +135,9 @@ void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::
             IoHub::ChildEnds ends;
             std::shared_ptr<IoHub> hub;
             if (q.attachable()) hub = IoHub::create(std::move(out), ends);
-            jobs::SpawnSpec spec;
             spec.args.assign(q.args().begin(), q.args().end());
             spec.env.assign(q.env().begin(), q.env().end());
             spec.cwd = q.cwd();
-            spec.as_root = q.as_root();
-            spec.uid = q.uid();
-            spec.gid = q.gid();
-            spec.groups.assign(q.groups().begin(), q.groups().end());
             if (hub) {
                 spec.stdin_fd = ends.stdin_read.get();
                 spec.stdout_fd = ends.stdout_write.get();

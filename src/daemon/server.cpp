@@ -52,11 +52,7 @@ void serve_until_signalled(const config::Loaded& loaded) {
     grpc::ServerBuilder builder;
     transport::Listener listener(endpoint, builder);
     builder.RegisterService(&service);
-    // The socket is created by BuildAndStart; a restrictive umask keeps it from ever being
-    // world-writable, even before start() narrows it further.
-    const mode_t old_umask = ::umask(0117);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-    ::umask(old_umask);
     if (!server) fail(ErrorKind::failed_precondition, "cannot listen on {} ({})", endpoint.display(), loaded.config.protocol);
     listener.start(*server);
     spdlog::info("cedana daemon {} listening on {} ({})", CEDANA_VERSION, endpoint.display(), loaded.config.protocol);
@@ -66,8 +62,8 @@ void serve_until_signalled(const config::Loaded& loaded) {
         fail(ErrorKind::internal, "waiting for a stop signal failed: {}", std::strerror(err));
     }
     spdlog::info("received {}, stopping", strsignal(signal));
-    server->Shutdown(std::chrono::system_clock::now() + kGracePeriod);
     listener.stop();
+    server->Shutdown(std::chrono::system_clock::now() + kGracePeriod);
     server->Wait();
     spdlog::info("stopped");
 }

@@ -55,22 +55,35 @@ void prepare_unix_path(const std::string& path) {
 
 Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : endpoint_(endpoint) {
     switch (endpoint.protocol) {
-        case Protocol::unix_socket:
+        case Protocol::unix_socket: {
             prepare_unix_path(endpoint.path);
-            builder.AddListeningPort(endpoint.grpc_uri(), grpc::InsecureServerCredentials());
+            listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            if (!listen_fd_) fail(ErrorKind::failed_precondition, "cannot create a UNIX socket: {}", std::strerror(errno));
+            sockaddr_un addr{};
+            addr.sun_family = AF_UNIX;
+            std::strncpy(addr.sun_path, endpoint.path.c_str(), sizeof addr.sun_path - 1);
+            // A restrictive umask keeps the socket file from ever being world-writable, even
+            // before start() narrows it further.
+            const mode_t old_umask = ::umask(0117);
+            const int bound = ::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            ::umask(old_umask);
+            if (bound != 0 || ::listen(listen_fd_.get(), SOMAXCONN) != 0) {
+                fail(ErrorKind::failed_precondition, "cannot listen on {}: {}", endpoint.path, std::strerror(errno));
+            }
             return;
+        }
         case Protocol::tcp:
             builder.AddListeningPort(endpoint.grpc_uri(), grpc::InsecureServerCredentials());
             return;
         case Protocol::vsock: {
-            vsock_fd_.reset(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
-            if (!vsock_fd_) fail(ErrorKind::failed_precondition, "vsock is not available on this machine: {}", std::strerror(errno));
+            listen_fd_.reset(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            if (!listen_fd_) fail(ErrorKind::failed_precondition, "vsock is not available on this machine: {}", std::strerror(errno));
             sockaddr_vm addr{};
             addr.svm_family = AF_VSOCK;
             addr.svm_cid = endpoint.cid;
             addr.svm_port = endpoint.port;
-            if (::bind(vsock_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-                ::listen(vsock_fd_.get(), SOMAXCONN) != 0) {
+            if (::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+                ::listen(listen_fd_.get(), SOMAXCONN) != 0) {
                 fail(ErrorKind::failed_precondition, "cannot listen on vsock {}: {}", endpoint.display(), std::strerror(errno));
             }
             return;
@@ -85,13 +98,15 @@ void Listener::start(grpc::Server& server) {
             fail(ErrorKind::failed_precondition, "cannot restrict {}: {}", endpoint_.path, std::strerror(errno));
         }
     }
-    if (endpoint_.protocol != Protocol::vsock) return;
+    if (!listen_fd_) return;
     acceptor_ = std::thread([this, &server] {
         for (;;) {
-            const int conn = ::accept4(vsock_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+            // gRPC's endpoints expect non-blocking descriptors: a blocking one stalls the transport.
+            const int conn = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (conn < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
-                return;  // shut down by stop()
+                if (!stopped_) spdlog::error("no longer accepting connections on {}: {}", endpoint_.display(), std::strerror(errno));
+                return;  // shut down by stop(), or out of descriptors
             }
             grpc::AddInsecureChannelFromFd(&server, conn);
         }
@@ -101,7 +116,7 @@ void Listener::start(grpc::Server& server) {
 void Listener::stop() {
     if (stopped_) return;
     stopped_ = true;
-    if (vsock_fd_) ::shutdown(vsock_fd_.get(), SHUT_RDWR);
+    if (listen_fd_) ::shutdown(listen_fd_.get(), SHUT_RDWR);
     if (acceptor_.joinable()) acceptor_.join();
     if (endpoint_.protocol == Protocol::unix_socket) {
         std::error_code ec;

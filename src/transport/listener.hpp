@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's side: makes a gRPC server listen on an endpoint.
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -12,16 +13,18 @@
 
 namespace cedana::transport {
 
-// Holds what listening needs beyond gRPC's own ports: for UNIX, the socket file (made
-// group-only and removed on destruction); for VSOCK, which gRPC 1.51 cannot bind, an accept
-// loop that hands each connection to the server.
+// Holds what listening needs beyond gRPC's own ports. UNIX and VSOCK sockets are accepted
+// here and each connection is handed to the server as a descriptor: gRPC 1.51 cannot bind
+// VSOCK, and only a descriptor of ours lets the daemon read a UNIX caller's credentials
+// (transport/peer_credentials.hpp). The UNIX socket file is made group-only and removed on
+// destruction. TCP stays gRPC's own port.
 class Listener {
 public:
     // Call before builder.BuildAndStart(). Throws cedana::Error when the address is taken.
     Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder);
     // Call once the server runs.
     void start(grpc::Server& server);
-    // Stops accepting (VSOCK) and removes the UNIX socket file.
+    // Stops accepting and removes the UNIX socket file.
     void stop();
     ~Listener();
 
@@ -30,9 +33,9 @@ public:
 
 private:
     Endpoint endpoint_;
-    util::UniqueFd vsock_fd_;
+    util::UniqueFd listen_fd_;  // UNIX or VSOCK
     std::thread acceptor_;
-    bool stopped_ = false;
+    std::atomic<bool> stopped_ = false;
 };
 
 }  // namespace cedana::transport

@@ -65,6 +65,7 @@ setup() {
     UNIQ=${BATS_TEST_NUMBER}x$RANDOM$RANDOM
     TRACKED=()
     JOB_LOGS=()
+    OPEN_DIR=
     if shared_daemon; then
         SOCK=$SHARED_SOCK
         CFG_DIR=$SHARED_CFG
@@ -122,6 +123,7 @@ teardown() {
         rm -f "$log"
     done
     helpers_teardown
+    [[ -z $OPEN_DIR ]] || rm -rf "$OPEN_DIR"
 }
 
 # jid NAME: a job id unique to this test.
@@ -308,6 +310,80 @@ restart_daemon() {
     start_job "$j" report.sh --as-root --out "$TEST_DIR/root.log"
     wait_for_text "$TEST_DIR/root.log" ready
     assert_equal "$(awk '/^Uid:/ {print $2}' "/proc/$JOB_PID/status")" 0
+}
+
+# start_open_daemon: a daemon of this test (its own database, also in the shared
+# mode) whose socket the unprivileged user 65534 can reach: in OPEN_DIR, a
+# directory anyone may traverse, with the socket's group set to 65534 (the
+# socket stays 0660, as for a `cedana` group). Sets OPEN_DIR and OPEN_CLI, the
+# cedana command line for that user, which also sees a copy of the binary;
+# $OPEN_DIR/home is that user's.
+start_open_daemon() {
+    OPEN_DIR=$(mktemp -d /tmp/cedana-e2e-open.XXXXXX)
+    chmod 711 "$OPEN_DIR"
+    mkdir -m 755 "$OPEN_DIR/config" "$OPEN_DIR/home"
+    chown 65534:65534 "$OPEN_DIR/home"
+    install -m 755 "$(command -v "$CEDANA")" "$OPEN_DIR/cedana"
+    start_daemon_at "$OPEN_DIR/cedana.sock" "$TEST_DIR/open-daemon.log" --db "$TEST_DIR.open.db"
+    chgrp 65534 "$OPEN_DIR/cedana.sock"
+    OPEN_CLI=(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPEN_DIR/cedana" --address "$OPEN_DIR/cedana.sock" --config-dir "$OPEN_DIR/config")
+}
+
+@test "a job runs as the caller the kernel reports over the socket, whatever uid the client claims" {
+    start_open_daemon
+    # A client that claims to be root: getuid() and its kin answer 0 inside it.
+    local f
+    for f in getuid geteuid getgid getegid; do
+        echo "unsigned $f(void) { return 0; }"
+    done >"$TEST_DIR/claim-root.c"
+    gcc -shared -fPIC -o "$OPEN_DIR/claim-root.so" "$TEST_DIR/claim-root.c"
+    chmod 755 "$OPEN_DIR/claim-root.so"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups env LD_PRELOAD="$OPEN_DIR/claim-root.so" id -u
+    assert_output 0
+    local j
+    j=$(jid nonroot)
+    cd "$OPEN_DIR/home"
+    # The job gets the caller's environment, the preload too: it drops it to report.
+    run env LD_PRELOAD="$OPEN_DIR/claim-root.so" "${OPEN_CLI[@]}" run process --jid "$j" --out "$OPEN_DIR/home/job.log" -- /bin/sh -c 'unset LD_PRELOAD; id -u; id -g; echo ready; exec sleep 600'
+    assert_success
+    parse_started "$j"
+    wait_for_text "$OPEN_DIR/home/job.log" ready
+    run cat "$OPEN_DIR/home/job.log"
+    assert_line --index 0 65534
+    assert_line --index 1 65534
+    assert_equal "$(awk '/^Uid:/ {print $2}' "/proc/$JOB_PID/status")" 65534
+    assert_equal "$(awk '/^Groups:/ {print $2}' "/proc/$JOB_PID/status")" ""
+    # The daemon created the log with the caller's rights: it is theirs.
+    assert_equal "$(stat -c %u:%g "$OPEN_DIR/home/job.log")" 65534:65534
+}
+
+@test "a caller who is not root cannot have the daemon write a log where they may not write" {
+    start_open_daemon
+    local j
+    j=$(jid nonroot_log)
+    cd "$OPEN_DIR/home"
+    # $TEST_DIR is root's alone.
+    run "${OPEN_CLI[@]}" run process --jid "$j" --out "$TEST_DIR/forbidden.log" -- /bin/sh -c 'echo started'
+    assert_failure
+    assert_output --partial "cannot open the job's log $TEST_DIR/forbidden.log: Permission denied"
+    assert_not_exists "$TEST_DIR/forbidden.log"
+    run "${OPEN_CLI[@]}" ps
+    assert_success
+    refute_output --partial "$j"
+}
+
+@test "run process --as-root from a caller who is not root is refused and leaves no job" {
+    start_open_daemon
+    local j
+    j=$(jid nonroot_asroot)
+    cd "$OPEN_DIR/home"
+    run "${OPEN_CLI[@]}" run process --as-root --jid "$j" --out "$OPEN_DIR/home/job.log" -- /bin/sh -c 'echo started'
+    assert_failure
+    assert_output --partial "--as-root is for root callers only (you are uid 65534)"
+    assert_not_exists "$OPEN_DIR/home/job.log"
+    run "${OPEN_CLI[@]}" ps
+    assert_success
+    refute_output --partial "$j"
 }
 
 @test "run process --no-server runs the program as the CLI's child and exits with its status" {
