@@ -1,6 +1,10 @@
 #include "cli/app.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/commands/commands.hpp"
 #include "cli/globals.hpp"
@@ -21,33 +25,19 @@ void enable_fallthrough(CLI::App& app) {
     }
 }
 
-}  // namespace
+// Leaves once the command's output is out, without unwinding: tearing down the command tree,
+// the gRPC channel and gRPC's threads one by one costs a command ~1 ms of the few it takes.
+// Everything that must be undone (temporary files, children, the daemon's server and
+// database) is undone by the command itself before it returns.
+[[noreturn]] void leave(int code) {
+    std::cout.flush();
+    std::cerr.flush();
+    spdlog::default_logger()->flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
+}
 
-int run(int argc, char** argv) {
-    util::init_logging();
-    CLI::App root("cedana: checkpoint and restore processes, containers and jobs", "cedana");
-    root.formatter(std::make_shared<HelpFormatter>());
-    root.set_version_flag("--version", std::string("cedana version ") + CEDANA_VERSION);
-    root.require_subcommand(1);
-    Globals globals;
-    add_global_flags(root, globals);
-
-    add_daemon_commands(root, globals);
-    add_check_command(root, globals);
-    add_run_commands(root, globals);
-    add_manage_commands(root, globals);
-    add_dump_commands(root, globals);
-    add_restore_commands(root, globals);
-    add_freeze_commands(root, globals);
-    add_query_commands(root, globals);
-    add_job_commands(root, globals);
-    add_plugin_commands(root, globals);
-    add_k8s_commands(root, globals);
-    add_dump_vm_command(root, globals);
-    add_completion_command(root, globals);
-    add_version_command(root, globals);
-    enable_fallthrough(root);
-
+int parse_and_run(CLI::App& root, int argc, char** argv) {
     // CLI11 would only say that a subcommand is required; name the word it did not know.
     if (argc > 1 && argv[1][0] != '-') {
         try {
@@ -71,6 +61,35 @@ int run(int argc, char** argv) {
         return 1;
     }
     return 0;
+}
+
+}  // namespace
+
+void run(int argc, char** argv) {
+    util::init_logging();
+    CLI::App root("cedana: checkpoint and restore processes, containers and jobs", "cedana");
+    root.formatter(std::make_shared<HelpFormatter>());
+    root.set_version_flag("--version", std::string("cedana version ") + CEDANA_VERSION);
+    root.require_subcommand(1);
+    Globals globals;
+    add_global_flags(root, globals);
+
+    add_daemon_commands(root, globals);
+    add_check_command(root, globals);
+    add_run_commands(root, globals);
+    add_manage_commands(root, globals);
+    add_dump_commands(root, globals);
+    add_restore_commands(root, globals);
+    add_freeze_commands(root, globals);
+    add_query_commands(root, globals);
+    add_job_commands(root, globals);
+    add_plugin_commands(root, globals);
+    add_k8s_commands(root, globals);
+    add_dump_vm_command(root, globals);
+    add_completion_command(root, globals);
+    add_version_command(root, globals);
+    enable_fallthrough(root);
+    leave(parse_and_run(root, argc, argv));
 }
 
 }  // namespace cedana::cli

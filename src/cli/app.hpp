@@ -1,9 +1,9 @@
 #pragma once
-// The `cedana` command line: builds the command tree, runs the chosen command, and turns
-// errors into a message on stderr and a non-zero exit.
+// The `cedana` command line: builds the command tree, runs the chosen command, turns errors
+// into a message on stderr, and ends the process with the command's exit status.
 
 namespace cedana::cli {
 
-int run(int argc, char** argv);
+[[noreturn]] void run(int argc, char** argv);
 
 }  // namespace cedana::cli

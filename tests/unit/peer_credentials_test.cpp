@@ -24,6 +24,22 @@ struct Pair {
     UniqueFd a, b;
 };
 
+// A one-byte message with room for one descriptor (SCM_RIGHTS).
+struct FdMessage {
+    char byte = 0;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
+    msghdr msg{};
+    FdMessage() {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
 Pair unix_pair() {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
@@ -67,48 +83,36 @@ TEST(PeerCredentials, ReportsTheUserWhoConnected) {
     Pair p = unix_pair();
     int ready[2];
     ASSERT_EQ(::pipe(ready), 0);
+    // The child waits for EOF on it: the parent closes its end once it has looked.
+    UniqueFd ready_read(ready[0]), ready_write(ready[1]);
     // A socket made by a child that dropped to uid/gid 65534 before creating it.
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-        ::close(ready[1]);
+        ready_write.reset();
         if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) ::_exit(2);
         int fds[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) ::_exit(3);
         // Hand one end to the parent over the root-made pair.
-        char byte = 0;
-        iovec iov{&byte, 1};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        FdMessage out;
+        cmsghdr* cm = CMSG_FIRSTHDR(&out.msg);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(cm), &fds[0], sizeof(int));
-        if (::sendmsg(p.b.get(), &msg, 0) != 1) ::_exit(4);
+        if (::sendmsg(p.b.get(), &out.msg, 0) != 1) ::_exit(4);
         char done = 0;
-        [[maybe_unused]] auto n = ::read(ready[0], &done, 1);  // EOF once the parent has looked
+        [[maybe_unused]] auto n = ::read(ready_read.get(), &done, 1);
         ::_exit(0);
     }
-    ::close(ready[0]);
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ASSERT_EQ(::recvmsg(p.a.get(), &msg, 0), 1);
+    ready_read.reset();
+    FdMessage in;
+    ASSERT_EQ(::recvmsg(p.a.get(), &in.msg, 0), 1);
     int received = -1;
-    std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+    std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&in.msg)), sizeof(int));
     const UniqueFd theirs(received);
     const auto cred = socket_peer_credentials(theirs.get());
-    ::close(ready[1]);
+    ready_write.reset();
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(cred.has_value());
