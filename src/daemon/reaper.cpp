@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,10 +14,26 @@
 #include <spdlog/spdlog.h>
 
 #include "util/error.hpp"
+#include "util/owned_children.hpp"
 
 namespace cedana::daemon {
 
 namespace {
+
+util::UniqueFd sigchld_fd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    util::UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd) fail(ErrorKind::internal, "signalfd: {}", std::strerror(errno));
+    return fd;
+}
+
+void drain_signals(int fd) {
+    signalfd_siginfo info{};
+    while (::read(fd, &info, sizeof info) == sizeof info) {
+    }
+}
 
 void poke(int fd) {
     const std::uint64_t one = 1;
@@ -25,7 +42,7 @@ void poke(int fd) {
 
 }  // namespace
 
-Reaper::Reaper() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+Reaper::Reaper() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), sigchld_(sigchld_fd()) {
     if (!wake_) fail(ErrorKind::internal, "eventfd: {}", std::strerror(errno));
     thread_ = std::thread([this] { loop(); });
 }
@@ -42,7 +59,8 @@ Reaper::~Reaper() {
 void Reaper::adopt(int pid, std::function<void(int)> on_exit) {
     util::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) {
-        spdlog::warn("cannot watch restored process {}: {}", pid, std::strerror(errno));
+        spdlog::warn("cannot watch child {}: {}; the sweep of orphans will reap it", pid, std::strerror(errno));
+        util::owned_children().disown(pid);
         return;
     }
     {
@@ -54,7 +72,7 @@ void Reaper::adopt(int pid, std::function<void(int)> on_exit) {
 
 void Reaper::loop() {
     for (;;) {
-        std::vector<pollfd> fds{{wake_.get(), POLLIN, 0}};
+        std::vector<pollfd> fds{{wake_.get(), POLLIN, 0}, {sigchld_.get(), POLLIN, 0}};
         std::vector<int> pids;
         {
             const std::lock_guard lock(mutex_);
@@ -73,9 +91,10 @@ void Reaper::loop() {
             std::uint64_t count = 0;
             [[maybe_unused]] const auto drained = ::read(wake_.get(), &count, sizeof count);
         }
-        for (std::size_t i = 1; i < fds.size(); ++i) {
+        constexpr std::size_t kFirstChild = 2;
+        for (std::size_t i = kFirstChild; i < fds.size(); ++i) {
             if (!(fds[i].revents & POLLIN)) continue;
-            const int pid = pids[i - 1];
+            const int pid = pids[i - kFirstChild];
             std::function<void(int)> on_exit;
             {
                 const std::lock_guard lock(mutex_);
@@ -84,7 +103,9 @@ void Reaper::loop() {
                 children_.erase(pid);
             }
             int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) != pid) continue;
+            const bool reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+            util::owned_children().disown(pid);
+            if (!reaped) continue;
             const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             spdlog::info("child {} ended with status {}", pid, code);
             if (!on_exit) continue;
@@ -93,6 +114,10 @@ void Reaper::loop() {
             } catch (const std::exception& e) {
                 spdlog::warn("cannot record the end of {}: {}", pid, e.what());
             }
+        }
+        if (fds[1].revents & POLLIN) {
+            drain_signals(sigchld_.get());
+            util::owned_children().reap_orphans();
         }
     }
 }

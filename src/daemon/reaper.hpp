@@ -1,7 +1,10 @@
 #pragma once
-// Reaps the processes the daemon restored as its children, so none lingers as a zombie.
-// Each child is watched through a pidfd: a catch-all waitpid(-1) would also take the exit
-// statuses of the CRIU processes the engine waits for itself.
+// Reaps the processes the daemon started or restored as its children, so none lingers as a
+// zombie, and reports their exit statuses. Each such child is watched through a pidfd: a
+// catch-all waitpid(-1) would also take the exit statuses of the CRIU processes the engine
+// waits for itself. On SIGCHLD (blocked in every thread of the daemon, read here from a
+// signalfd) it also reaps the orphans the daemon inherits as a child subreaper: every zombie
+// child that nobody owns (util/owned_children.hpp).
 
 #include <functional>
 #include <map>
@@ -33,6 +36,7 @@ private:
     };
     std::map<int, Child> children_;
     util::UniqueFd wake_;                     // eventfd: a new child, or stop
+    util::UniqueFd sigchld_;                  // signalfd: some child changed state
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -23,6 +23,7 @@
 #include "proc/process_tree.hpp"
 #include "proc/session_holder.hpp"
 #include "util/error.hpp"
+#include "util/owned_children.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::daemon {
@@ -222,10 +223,12 @@ void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Ne
 // A failed restore's root task was already forked as our child (restore-as-sibling) when
 // CRIU killed it; without this wait it would stay behind as a zombie.
 void reap_failed_root(int pid) {
-    if (proc::parent_of(pid) != ::getpid()) return;
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (proc::parent_of(pid) == ::getpid()) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
     }
+    util::owned_children().disown(pid);
 }
 
 // CRIU's log of a restore stays with the checkpoint: in a checkpoint directory it is written
@@ -255,7 +258,16 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     // the CLI with --no-server), which reaps it, or of the session holder, which we reap.
     opts->set_rst_sibling(true);
 
-    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, {}, ctx.restore.terminal);
+    // The restored root becomes our child with its old PID: owned before it exists, so that
+    // the daemon's sweep of orphans (util/owned_children.hpp) leaves it to whoever adopts it.
+    if (ctx.restore.meta) util::owned_children().own(ctx.restore.meta->pid);
+    criu_resp cresp;
+    try {
+        cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, {}, ctx.restore.terminal);
+    } catch (...) {
+        if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
+        throw;
+    }
     keep_restore_log(*ctx.restore.checkpoint, req.path());
     // The holder exits by itself once its children are gone; whoever adopts children reaps it.
     const int holder = ctx.restore.terminal.launcher_pid;
@@ -266,6 +278,10 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
              engine::log_errors(dir / "restore.log"));
     }
     resp.set_pid(cresp.restore().pid());
+    if (ctx.restore.meta && ctx.restore.meta->pid != resp.pid()) {
+        util::owned_children().own(resp.pid());
+        util::owned_children().disown(ctx.restore.meta->pid);
+    }
     if (ctx.adopt_child) ctx.adopt_child(holder > 0 ? holder : resp.pid());
     if (ctx.restore.pty) {
         // Only the process holds the slave now, so the relay ends when the process does.

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <grpcpp/server_builder.h>
@@ -27,7 +28,10 @@ sigset_t block_stop_signals() {
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    if (const int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
+    // SIGCHLD too, in every thread to come: the reaper reads it from a signalfd.
+    sigset_t blocked = set;
+    sigaddset(&blocked, SIGCHLD);
+    if (const int err = pthread_sigmask(SIG_BLOCK, &blocked, nullptr); err != 0) {
         fail(ErrorKind::internal, "cannot block stop signals: {}", std::strerror(err));
     }
     std::signal(SIGPIPE, SIG_IGN);
@@ -39,6 +43,11 @@ sigset_t block_stop_signals() {
 void serve_until_signalled(const config::Loaded& loaded) {
     const auto endpoint = transport::parse_endpoint(loaded.config.address, loaded.config.protocol);
     const sigset_t stop_signals = block_stop_signals();
+    // Orphans of the daemon's jobs become its children, and its reaper reaps them
+    // (util/owned_children.hpp), instead of PID 1, which may reap them late or never.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+        fail(ErrorKind::internal, "cannot become a child subreaper: {}", std::strerror(errno));
+    }
 
     jobs::Store store(loaded.config.db.path);
     // The I/O an earlier daemon held for attachable jobs went with it.

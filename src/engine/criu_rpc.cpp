@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "util/owned_children.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -32,7 +33,8 @@ util::UniqueFd stage(int fd) {
     return copy;
 }
 
-// The CRIU process, killed and reaped if the conversation is abandoned.
+// The CRIU process, killed and reaped if the conversation is abandoned. Owned (see
+// util/owned_children.hpp) until reaped, or until release() hands it to the caller.
 class Child {
 public:
     explicit Child(pid_t pid) : pid_(pid) {}
@@ -50,6 +52,7 @@ public:
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
+        util::owned_children().disown(pid_);
         pid_ = -1;
         return status;
     }
@@ -135,7 +138,10 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_t pid = -1;
+    auto held = util::owned_children().hold();
     const int err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    if (err == 0) util::owned_children().own(held, pid);
+    held.unlock();
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (err != 0) fail(ErrorKind::failed_precondition, "cannot start CRIU ({}): {}", args.front(), std::strerror(err));

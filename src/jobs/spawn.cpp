@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/owned_children.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::jobs {
@@ -70,6 +71,8 @@ pid_t spawn_job(const SpawnSpec& spec) {
     util::UniqueFd report_read(report[0]);
     util::UniqueFd report_write(report[1]);
 
+    // Owned from birth (util/owned_children.hpp): the daemon's reaper, or the caller, waits for it.
+    auto held = util::owned_children().hold();
     const pid_t pid = ::fork();
     if (pid < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
     if (pid == 0) {
@@ -94,6 +97,8 @@ pid_t spawn_job(const SpawnSpec& spec) {
         ::execve(path.c_str(), argv.data(), envp.data());
         die(4);
     }
+    util::owned_children().own(held, pid);
+    held.unlock();
     report_write.reset();
     int info[2] = {0, 0};
     ssize_t got = 0;
@@ -104,6 +109,7 @@ pid_t spawn_job(const SpawnSpec& spec) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    util::owned_children().disown(pid);
     static const char* const steps[] = {"start a session", "set up its output", "switch to the calling user", "enter its directory",
                                         "execute it"};
     const char* step = info[0] >= 0 && info[0] < 5 ? steps[info[0]] : "start it";

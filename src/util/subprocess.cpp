@@ -14,6 +14,7 @@
 #include <climits>
 #include <system_error>
 
+#include "util/owned_children.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::util {
@@ -66,7 +67,8 @@ private:
 };
 
 // A started child that must be reaped: if we leave early (an exception), it is killed and
-// reaped here so that neither a zombie nor a runaway helper outlives the call.
+// reaped here so that neither a zombie nor a runaway helper outlives the call. Owned
+// (util/owned_children.hpp) until then.
 class Child {
 public:
     explicit Child(pid_t pid) : pid_(pid) {}
@@ -76,6 +78,7 @@ public:
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
+        owned_children().disown(pid_);
     }
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
@@ -93,9 +96,11 @@ public:
         while (::waitpid(pid_, &status, 0) < 0) {
             if (errno == EINTR) continue;
             const int err = errno;
+            owned_children().disown(pid_);
             pid_ = -1;  // Nothing left that we could reap.
             throw_errno(err, "waitpid");
         }
+        owned_children().disown(pid_);
         pid_ = -1;
         return status;
     }
@@ -132,8 +137,10 @@ pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
     args.push_back(nullptr);
 
     pid_t pid = -1;
+    auto held = owned_children().hold();
     const int rc = ::posix_spawnp(&pid, args[0], actions.get(), attr.get(), args.data(), environ);
     if (rc != 0) throw_errno(rc, "posix_spawnp " + argv[0]);
+    owned_children().own(held, pid);
     return pid;
 }
 

@@ -574,6 +574,27 @@ print(d["jid"], d["type"], d["pid"], d["log"])' <<<"$output"
 # ---------------------------------------------------------------------------
 # kill, delete
 
+@test "the daemon adopts and reaps what a killed job leaves behind (child subreaper)" {
+    local j child
+    j=$(jid orphans)
+    printf '#!/bin/bash\nsleep 600 &\necho "child $!"\necho ready\nwait\n' >"$W/orphans.sh"
+    chmod +x "$W/orphans.sh"
+    cedana_cli run process "$W/orphans.sh" --jid "$j" --out "$TEST_DIR/orphans.log"
+    assert_success
+    parse_started "$j"
+    wait_for_text "$TEST_DIR/orphans.log" ready
+    child=$(awk '/^child/ {print $2}' "$TEST_DIR/orphans.log")
+    track "$child"
+    cedana_cli kill "$j"
+    assert_success
+    wait_pid_gone "$JOB_PID"
+    # The orphan went to the daemon, not to PID 1.
+    assert_equal "$(awk '/^PPid:/ {print $2}' "/proc/$child/status")" "$DAEMON_PID"
+    kill -KILL "$child"
+    # Only the daemon can reap it now: it would stay a zombie otherwise.
+    wait_pid_gone "$child"
+}
+
 @test "job kill sends SIGKILL by default, --signal TERM on request; kill is an alias" {
     local a b
     a=$(jid killa)
