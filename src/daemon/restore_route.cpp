@@ -121,8 +121,8 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
 // reaped by its parent or init) is waited for briefly; a live one is an error.
 void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (ctx.restore.meta) {
-        for (const int pid : ctx.restore.meta->pids) {
-            if (proc::wait_until_reaped(pid, std::chrono::seconds(3))) continue;
+        if (const auto taken = proc::wait_until_reaped(ctx.restore.meta->pids, std::chrono::seconds(3))) {
+            const int pid = *taken;
             if (!proc::exists(pid) || proc::is_zombie(pid)) {
                 fail(ErrorKind::failed_precondition,
                      "PID {} is still held by exited processes of its group or session that nobody has reaped yet; retry in a moment",

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -61,9 +62,11 @@ struct Holders {
 };
 
 // A PID number stays taken while any process, even a zombie, uses it as its own PID, its
-// process group or its session, and fork() with that PID then fails.
-Holders holders_of(int pid) {
-    Holders h;
+// process group or its session, and fork() with that PID then fails. One pass over /proc
+// for all of `pids`.
+std::map<int, Holders> holders_of(const std::vector<int>& pids) {
+    std::map<int, Holders> holders;
+    for (const int pid : pids) holders[pid];
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         const std::string name = entry.path().filename().string();
@@ -80,26 +83,36 @@ Holders holders_of(int pid) {
         int session = 0;
         fields >> state >> ppid >> pgrp >> session;
         const int own = std::stoi(name);
-        if (own != pid && pgrp != pid && session != pid) continue;
-        if (state == 'Z') {
-            h.zombie = true;
-        } else if (own == pid) {
-            h.live = true;
+        for (const int id : {own, pgrp, session}) {
+            const auto it = holders.find(id);
+            if (it == holders.end()) continue;
+            if (state == 'Z') {
+                it->second.zombie = true;
+            } else if (own == id) {
+                it->second.live = true;
+            }
         }
     }
-    return h;
+    return holders;
 }
 
 }  // namespace
 
-bool wait_until_reaped(int pid, std::chrono::milliseconds limit) {
+std::optional<int> wait_until_reaped(const std::vector<int>& pids, std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     // Reaping by another process gives no event to wait on, so this polls.
     for (;;) {
-        const Holders h = holders_of(pid);
-        if (h.live) return false;
-        if (!h.zombie) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::optional<int> taken;
+        bool waiting = false;
+        for (const auto& [pid, h] : holders_of(pids)) {
+            if (h.live) return pid;
+            if (h.zombie) {
+                waiting = true;
+                if (!taken) taken = pid;
+            }
+        }
+        if (!waiting) return std::nullopt;
+        if (std::chrono::steady_clock::now() >= deadline) return taken;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }

@@ -372,6 +372,15 @@ start_open_daemon() {
     refute_output --partial "$j"
 }
 
+@test "a caller outside the socket's group is told the socket refused them, not that no daemon runs" {
+    start_open_daemon
+    chgrp 0 "$OPEN_DIR/cedana.sock"
+    run "${OPEN_CLI[@]}" ps
+    assert_failure
+    assert_output --partial "cannot connect to the daemon at $OPEN_DIR/cedana.sock: permission denied"
+    refute_output --partial "is it running?"
+}
+
 @test "run process --as-root from a caller who is not root is refused and leaves no job" {
     start_open_daemon
     local j
