@@ -215,48 +215,62 @@ struct Workload {
     std::uintptr_t map = 0;
 };
 
-// Forks a child that opens `file`, a pipe, a unix socketpair, (with `tcp`) a TCP socket
-// listening on 127.0.0.1, and maps kMapPages private pages (between two PROT_NONE guard
-// pages, so the kernel cannot merge it with a neighbour), writes kTouchedPages of them,
-// then sleeps.
+// The workload, in Python from the system: a forked copy of this test binary would map the
+// binary from wherever the build lives (a file system CRIU may not handle) and inherit
+// whatever descriptors the test runner holds (which CRIU may not be able to dump).
+// It opens `file`, a pipe, a unix socketpair, (with tcp) a TCP socket listening on
+// 127.0.0.1, and maps kMapPages private pages (between two PROT_NONE guard pages, so the
+// kernel cannot merge it with a neighbour), writes kTouchedPages of them, reports
+// "<port> <address>" on fd 3, then sleeps.
+constexpr const char* kWorkloadScript = R"(
+import ctypes, os, signal, socket, sys
+path, tcp, pages, touched = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3]), int(sys.argv[4])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"inspect-child", 0, 0, 0)
+null = os.open("/dev/null", os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(null, fd)
+f = os.open(path, os.O_CREAT | os.O_RDWR | os.O_TRUNC, 0o644)
+os.write(f, b"hello\n")
+r, w = os.pipe()
+a, b = socket.socketpair()
+port = 0
+if tcp:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    port = s.getsockname()[1]
+page = os.sysconf("SC_PAGESIZE")
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+region = libc.mmap(None, (pages + 2) * page, 0, 0x22, -1, 0)
+if region is None or region == ctypes.c_void_p(-1).value or libc.mprotect(region + page, pages * page, 3) != 0:
+    sys.exit(5)
+ctypes.memset(region + page, 0xAB, touched * page)
+os.write(3, f"{port} {region + page}\n".encode())
+os.close(3)
+while True:
+    signal.pause()
+)";
+
 Workload start_workload(const fs::path& file, bool tcp) {
     int ready[2];
     if (::pipe(ready) != 0) throw std::runtime_error("pipe");
+    const std::string pages = std::to_string(kMapPages);
+    const std::string touched = std::to_string(kTouchedPages);
+    const char* argv[] = {"python3", "-c", kWorkloadScript, file.c_str(), tcp ? "1" : "0", pages.c_str(), touched.c_str(), nullptr};
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork");
     if (pid == 0) {
-        ::close(ready[0]);
-        ::prctl(PR_SET_NAME, "inspect-child");
-        int null = ::open("/dev/null", O_RDWR);
-        ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
-        int fd = ::open(file.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0644);
-        if (fd < 0 || ::write(fd, "hello\n", 6) != 6) ::_exit(2);
-        int p[2], sp[2];
-        if (::pipe(p) != 0 || ::socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0) ::_exit(3);
-        int port = 0;
-        if (tcp) {
-            int s = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in addr{};
-            addr.sin_family = AF_INET;
-            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            socklen_t len = sizeof addr;
-            if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(s, 16) != 0 ||
-                ::getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-                ::_exit(4);
-            port = ntohs(addr.sin_port);
-        }
-        const long page = ::sysconf(_SC_PAGESIZE);
-        auto* region = static_cast<char*>(
-            ::mmap(nullptr, (kMapPages + 2) * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-        if (region == MAP_FAILED || ::mprotect(region + page, kMapPages * page, PROT_READ | PROT_WRITE) != 0) ::_exit(5);
-        std::memset(region + page, 0xab, kTouchedPages * page);
-        const std::string msg = fmt::format("{} {}\n", port, reinterpret_cast<std::uintptr_t>(region + page));
-        if (::write(ready[1], msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) ::_exit(6);
-        ::close(ready[1]);
-        for (;;) ::pause();
+        // Only the report pipe, as fd 3, goes along.
+        if (::dup2(ready[1], 3) != 3) ::_exit(2);
+        ::close_range(4, ~0U, 0);
+        ::execvp("python3", const_cast<char* const*>(argv));
+        ::_exit(127);
     }
     ::close(ready[1]);
-    char buf[128] = {};
+    char buf[64] = {};
     ssize_t n = ::read(ready[0], buf, sizeof buf - 1);
     ::close(ready[0]);
     Workload w;
