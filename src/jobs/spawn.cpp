@@ -1,6 +1,7 @@
 #include "jobs/spawn.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -86,6 +87,9 @@ pid_t spawn_job(const SpawnSpec& spec) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+        // The job gets its stdio and nothing else of the daemon's (or, with --no-server, of
+        // the caller's): CLOEXEC rather than closed, so the report pipe still works until exec.
+        ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (spec.new_session && ::setsid() < 0) die(0);
         if (::dup2(spec.stdin_fd >= 0 ? spec.stdin_fd : devnull.get(), STDIN_FILENO) < 0) die(1);
         if (::dup2(spec.stdout_fd, STDOUT_FILENO) < 0) die(1);

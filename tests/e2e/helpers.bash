@@ -30,6 +30,21 @@ setup() {
     unset CEDANA_CRIU_BINARY_PATH CEDANA_CHECKPOINT_COMPRESSION CEDANA_CHECKPOINT_DIR
     unset CEDANA_LOG_LEVEL CEDANA_PROFILING_ENABLED
     export CEDANA_CONFIG_DIR=$CFG_DIR
+    # Workloads and jobs inherit the working directory: keep it in the test's own
+    # directory, not wherever the suite was started (a checkout on some other mount).
+    cd "$TEST_DIR" || return 1
+}
+
+# close_inherited_fds: inside a workload's subshell, closes every descriptor above
+# stderr. What the test runner holds (its pipes and sockets) is none of the workload's
+# business, and CRIU would have to dump it with the workload.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    return 0
 }
 
 # Daemons a test did not stop itself (because it failed early) are killed by
@@ -189,6 +204,7 @@ start_counter() {
     local out=$1 mode=${2:-pipe}
     if [[ $mode == pipe ]]; then
         (
+            close_inherited_fds
             i=0
             while true; do
                 echo $i
@@ -198,6 +214,7 @@ start_counter() {
         ) > >(cat >"$out" 2>/dev/null 3>&-) 2>&1 </dev/null 3>&- &
     else
         (
+            close_inherited_fds
             i=0
             while true; do
                 echo $i
@@ -215,7 +232,10 @@ start_counter() {
 start_workload() {
     local out=$1
     shift
-    "$@" >"$out" 2>&1 </dev/null 3>&- &
+    (
+        close_inherited_fds
+        exec "$@"
+    ) >"$out" 2>&1 </dev/null 3>&- &
     WORKLOAD_PID=$!
     TEST_PIDS+=("$WORKLOAD_PID")
 }

@@ -489,7 +489,10 @@ last line"
 @test "manage process adopts a running process as a job" {
     local j
     j=$(jid manage)
-    "$W/count.sh" >"$TEST_DIR/managed.out" 2>&1 </dev/null 3>&- &
+    (
+        close_inherited_fds
+        exec "$W/count.sh"
+    ) >"$TEST_DIR/managed.out" 2>&1 </dev/null 3>&- &
     local pid=$!
     track "$pid"
     wait_for_lines "$TEST_DIR/managed.out" 2
@@ -527,7 +530,10 @@ last line"
 @test "manage process --upcoming is refused, mentioning upcoming, and creates no job" {
     local j
     j=$(jid upcoming)
-    "$W/count.sh" >/dev/null 2>&1 </dev/null 3>&- &
+    (
+        close_inherited_fds
+        exec "$W/count.sh"
+    ) >/dev/null 2>&1 </dev/null 3>&- &
     local pid=$!
     track "$pid"
     cedana_cli manage process "$pid" --upcoming --jid "$j"

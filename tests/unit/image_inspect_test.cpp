@@ -263,8 +263,9 @@ Workload start_workload(const fs::path& file, bool tcp) {
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork");
     if (pid == 0) {
-        // Only the report pipe, as fd 3, goes along.
-        if (::dup2(ready[1], 3) != 3) ::_exit(2);
+        // Only the report pipe, as fd 3, goes along, and it works beside its file: the
+        // build directory, where the test runs, may be on a file system CRIU cannot handle.
+        if (::dup2(ready[1], 3) != 3 || ::chdir(file.parent_path().c_str()) != 0) ::_exit(2);
         ::close_range(4, ~0U, 0);
         ::execvp("python3", const_cast<char* const*>(argv));
         ::_exit(127);
