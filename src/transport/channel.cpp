@@ -14,6 +14,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "transport/unix_address.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -39,14 +40,9 @@ std::shared_ptr<grpc::Channel> channel_from(util::UniqueFd fd, const Endpoint& e
 std::shared_ptr<grpc::Channel> connect_unix(const Endpoint& endpoint) {
     util::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) fail(ErrorKind::unavailable, "{}: {}", unreachable_message(endpoint), std::strerror(errno));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (endpoint.path.size() >= sizeof addr.sun_path) {
-        fail(ErrorKind::invalid_argument, "socket path {} is too long (at most {} bytes)", endpoint.path, sizeof addr.sun_path - 1);
-    }
-    std::strncpy(addr.sun_path, endpoint.path.c_str(), sizeof addr.sun_path - 1);
+    const sockaddr_un addr = unix_address(endpoint.path);
     // A UNIX connect completes or fails at once; EAGAIN means a full backlog: a daemon is there.
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EAGAIN) {
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 && errno != EAGAIN) {
         if (errno == EACCES) {
             fail(ErrorKind::unavailable, "cannot connect to the daemon at {}: permission denied (the socket is for root and its group)",
                  endpoint.display());

@@ -14,6 +14,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <spdlog/spdlog.h>
 
+#include "transport/unix_address.hpp"
 #include "util/error.hpp"
 
 namespace cedana::transport {
@@ -26,16 +27,12 @@ namespace {
 bool unix_socket_is_live(const std::string& path) {
     util::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) return false;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    const sockaddr_un addr = unix_address(path);
+    return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 void prepare_unix_path(const std::string& path) {
-    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-        fail(ErrorKind::invalid_argument, "socket path {} is too long (at most {} bytes)", path, sizeof(sockaddr_un{}.sun_path) - 1);
-    }
+    unix_address(path);  // refuses a path too long before anything is touched
     std::error_code ec;
     if (fs::exists(path, ec)) {
         if (unix_socket_is_live(path)) {
@@ -59,13 +56,11 @@ Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : end
             prepare_unix_path(endpoint.path);
             listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
             if (!listen_fd_) fail(ErrorKind::failed_precondition, "cannot create a UNIX socket: {}", std::strerror(errno));
-            sockaddr_un addr{};
-            addr.sun_family = AF_UNIX;
-            std::strncpy(addr.sun_path, endpoint.path.c_str(), sizeof addr.sun_path - 1);
+            const sockaddr_un addr = unix_address(endpoint.path);
             // A restrictive umask keeps the socket file from ever being world-writable, even
             // before start() narrows it further.
             const mode_t old_umask = ::umask(0117);
-            const int bound = ::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            const int bound = ::bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
             ::umask(old_umask);
             if (bound != 0 || ::listen(listen_fd_.get(), SOMAXCONN) != 0) {
                 fail(ErrorKind::failed_precondition, "cannot listen on {}: {}", endpoint.path, std::strerror(errno));
