@@ -19,6 +19,8 @@ public:
     FsIdentity& operator=(const FsIdentity&) = delete;
 
 private:
+    void restore() const;
+
     uid_t old_uid_;
     gid_t old_gid_;
 };
