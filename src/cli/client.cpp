@@ -1,5 +1,8 @@
 #include "cli/client.hpp"
 
+#include <mutex>
+#include <vector>
+
 #include <grpcpp/client_context.h>
 
 #include "api/metadata.hpp"
@@ -23,13 +26,24 @@ ErrorKind error_kind(grpc::StatusCode code) {
     }
 }
 
+// The CLI ends with _Exit once its command is done (app.cpp), so a channel never needs
+// closing; closing one waits on gRPC's threads for ~1-4 ms, which a command would pay after
+// printing its result. Channels are therefore kept until the process ends, never destroyed.
+std::shared_ptr<grpc::Channel> kept(std::shared_ptr<grpc::Channel> channel) {
+    static std::mutex mutex;
+    static auto* channels = new std::vector<std::shared_ptr<grpc::Channel>>();
+    const std::lock_guard lock(mutex);
+    channels->push_back(channel);
+    return channel;
+}
+
 }  // namespace
 
 Client::Client(const config::Config& config, std::string override_json, bool profiling)
     : endpoint_(transport::parse_endpoint(config.address, config.protocol)),
       override_json_(std::move(override_json)),
       profiling_(profiling),
-      stub_(v1::Daemon::NewStub(transport::connect(endpoint_))) {}
+      stub_(v1::Daemon::NewStub(kept(transport::connect(endpoint_)))) {}
 
 template <typename Req, typename Resp, typename Method>
 Resp Client::call(Method method, const Req& req) {
