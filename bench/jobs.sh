@@ -3,12 +3,13 @@
 # resident memory, and run → dump job → restore job of a small workload against plain CRIU
 # dump + restore of the same workload, in one run.
 #
-#   bench/jobs.sh [path-to-cedana]      ROUNDS=5 (after one warm-up), BENCH_DIR=/var/tmp
+#   bench/jobs.sh [path-to-cedana]      ROUNDS=20 (after one warm-up; CRIU's own run-to-run swing
+#                                       needs that many for a steady median), BENCH_DIR=/var/tmp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CEDANA=$(realpath "${1:-build/cedana}")
 CRIU=${CRIU:-/opt/cedana/criu/criu}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-20}
 # shellcheck source=bench/lib.sh
 source "$HERE/lib.sh"
 [ "${CEDANA_BENCH_SUBREAPER:-}" = 1 ] || CEDANA_BENCH_SUBREAPER=1 exec_as_subreaper bash "$0" "$@"
