@@ -17,6 +17,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/fs_identity.hpp"
 #include "proc/process_info.hpp"
+#include "transport/peer_credentials.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -77,18 +78,19 @@ bool is_running(const jobs::Job& job) {
 // the request claims; TCP and VSOCK carry no credentials, so there the request's own
 // uid/gid are used (those transports already grant root's powers to whoever reaches them).
 void apply_identity(const RequestContext& ctx, const v1::RunReq& req, jobs::SpawnSpec& spec) {
-    if (!ctx.caller) {
+    const auto caller = transport::peer_credentials(ctx.peer);
+    if (!caller) {
         spec.uid = req.uid();
         spec.gid = req.gid();
         spec.groups.assign(req.groups().begin(), req.groups().end());
         return;
     }
-    if (req.as_root() && ctx.caller->uid != 0) {
-        fail(ErrorKind::invalid_argument, "--as-root is for root callers only (you are uid {}); run the job as yourself", ctx.caller->uid);
+    if (req.as_root() && caller->uid != 0) {
+        fail(ErrorKind::invalid_argument, "--as-root is for root callers only (you are uid {}); run the job as yourself", caller->uid);
     }
-    spec.uid = ctx.caller->uid;
-    spec.gid = ctx.caller->gid;
-    spec.groups = ctx.caller->groups;
+    spec.uid = caller->uid;
+    spec.gid = caller->gid;
+    spec.groups = caller->groups;
 }
 
 }  // namespace

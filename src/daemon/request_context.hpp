@@ -3,7 +3,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +12,6 @@
 #include "daemon/io_hub.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
-#include "transport/peer_credentials.hpp"
 
 namespace cedana::daemon {
 
@@ -22,9 +20,10 @@ struct RequestContext {
     nlohmann::json base_config;
     // The --config document the client sent for this request, if any.
     std::string config_override;
-    // The caller as the kernel saw it connect, for requests over the UNIX socket; unset over
-    // TCP and VSOCK (no credentials) and inside the CLI (--no-server).
-    std::optional<transport::PeerCredentials> caller;
+    // gRPC's name for the connection the request came on (ServerContext::peer()); empty
+    // inside the CLI (--no-server). transport::peer_credentials() turns it into the caller's
+    // identity, for the requests that need it.
+    std::string peer;
     // Filled in by the request-config adapter: base_config with config_override merged.
     config::Config config;
     // Filled in by the resolve-criu adapter.

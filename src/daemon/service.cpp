@@ -47,7 +47,7 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     RequestContext ctx;
     ctx.base_config = config_;
     ctx.config_override = metadata(context, api::kConfigKey);
-    ctx.caller = transport::peer_credentials(context.peer());
+    ctx.peer = context.peer();
     ctx.store = &store_;
     ctx.adopt_child = [this](int pid) { reaper_.adopt(pid, [this, pid](int status) { job_ended(pid, status); }); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
