@@ -45,17 +45,8 @@ while [ \$i -lt $COUNT ]; do
 done
 exit 42
 EOF
-    # forever.sh: prints a number every 0.1 s and never ends on its own.
-    cat >"$W/forever.sh" <<'EOF'
-#!/bin/bash
-i=0
-while true; do
-    echo $i
-    i=$((i + 1))
-    sleep 0.1
-done
-EOF
     chmod +x "$W"/*.sh
+    write_counter_script "$W/forever.sh"
     start_daemon --db "$TEST_DIR/jobs.db"
 }
 

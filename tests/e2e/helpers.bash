@@ -227,6 +227,21 @@ start_counter() {
     TEST_PIDS+=("$WORKLOAD_PID")
 }
 
+# write_counter_script PATH: an executable script that prints 0, 1, 2, ... one
+# number every 0.1 s and never ends on its own.
+write_counter_script() {
+    cat >"$1" <<'EOF'
+#!/bin/bash
+i=0
+while true; do
+    echo $i
+    i=$((i + 1))
+    sleep 0.1
+done
+EOF
+    chmod +x "$1"
+}
+
 # start_workload OUT COMMAND...: starts COMMAND in the background with its
 # stdout and stderr on OUT. Sets WORKLOAD_PID.
 start_workload() {

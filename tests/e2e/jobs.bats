@@ -78,16 +78,7 @@ setup() {
     fi
     W=$TEST_DIR/work
     mkdir -p "$W"
-    # A counter: 0, 1, 2, ... one number every 0.1 s.
-    cat >"$W/count.sh" <<'EOF'
-#!/bin/bash
-i=0
-while true; do
-    echo $i
-    i=$((i + 1))
-    sleep 0.1
-done
-EOF
+    write_counter_script "$W/count.sh"
     # A few lines, then exit 42 after about a second.
     cat >"$W/exit42.sh" <<'EOF'
 #!/bin/bash
