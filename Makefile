@@ -17,14 +17,17 @@ build: deps
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/cedana
 
+# The suites run in a session of their own, holding only their stdio (see the script).
+IN_OWN_SESSION = tests/run-isolated.sh
+
 unit: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure
+	$(IN_OWN_SESSION) ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 # The job suite runs a second time with one daemon kept for the whole file, to catch state
 # that leaks from one request to the next.
 e2e: build
-	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana bats tests/e2e
-	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 bats tests/e2e/jobs.bats
+	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/e2e
+	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 $(IN_OWN_SESSION) bats tests/e2e/jobs.bats
 
 test: unit e2e
 

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -18,6 +20,7 @@
 #include "engine/criu_version.hpp"
 #include "images/archive.hpp"
 #include "images/compression.hpp"
+#include "images/memory_image_follower.hpp"
 #include "images/metadata.hpp"
 #include "images/staging.hpp"
 #include "pipeline/chain.hpp"
@@ -43,6 +46,7 @@ struct DumpState {
     std::optional<images::Staging> staging;
     proc::ProcessInfo process;
     images::Metadata meta;
+    std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
     bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
     std::string jid;            // set for `dump job`
 };
@@ -106,6 +110,12 @@ void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const N
         if (pid == ::getpid()) {
             fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
                  req.pid());
+        }
+        if (proc::session_leader_outside_namespace(pid)) {
+            fail(ErrorKind::failed_precondition,
+                 "cannot dump PID {}: process {} belongs to a session whose leader is outside its PID namespace, which CRIU cannot "
+                 "checkpoint; start the program in a session of its own (setsid <program>, or cedana run)",
+                 req.pid(), pid);
         }
     }
     next(ctx, req, resp);
@@ -180,9 +190,19 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
     meta.host = hostname();
     meta.time_unix = util::unix_seconds();
     meta.stdio = ctx.dump.process.stdio;
-    meta.files = images::checksum_dir(ctx.dump.staging->work_dir(), {images::kMetadataFile});
+    std::set<std::string> hashed{images::kMetadataFile};
+    for (const auto& [name, sum] : ctx.dump.memory_sums) hashed.insert(name);
+    meta.files = images::checksum_dir(ctx.dump.staging->work_dir(), hashed);
+    meta.files.merge(ctx.dump.memory_sums);
     images::write_metadata(ctx.dump.staging->work_dir(), meta);
     resp.set_image_size(meta.total_size());
+}
+
+// The memory images, nearly all of a checkpoint's bytes, are hashed while CRIU writes them.
+void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    images::MemoryImageFollower follower(ctx.dump.staging->work_dir());
+    next(ctx, req, resp);
+    ctx.dump.memory_sums = follower.finish();
 }
 
 // CRIU cannot even log when the disk is full, so its log may not say why it failed.
@@ -237,6 +257,7 @@ const DumpChain& chain() {
             .use("stage", "images", stage)
             .use("pack", "images", pack)
             .use("metadata", "images", write_metadata)
+            .use("follow-memory", "images", follow_memory)
             .handle("criu-dump", "criu", criu_dump);
         return built;
     }();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -37,6 +38,9 @@ struct RestoreState {
     fs::path images;
     std::optional<images::OpenedCheckpoint> checkpoint;
     std::optional<images::Metadata> meta;
+    // The memory images' check, running beside CRIU (see verify); declared after the
+    // checkpoint so that it is waited for before an extracted archive is removed.
+    std::future<void> memory_check;
     std::vector<util::UniqueFd> replacements;
     std::vector<engine::InheritFd> inherit;
     // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
@@ -108,7 +112,13 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
         if (ctx.restore.meta->type != req.type()) {
             fail(ErrorKind::invalid_argument, "{} is a {} checkpoint, not a {} one", req.path(), ctx.restore.meta->type, req.type());
         }
-        images::verify_images(dir, *ctx.restore.meta);
+        // Only the memory images (nearly all the bytes) are checked while CRIU restores: they
+        // make nothing but the process's own memory, and criu_restore stops CRIU before the
+        // process resumes until the check is done. The rest is checked before CRIU reads it.
+        images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
+        ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta] {
+            images::verify_images(dir, meta, images::ImageSet::memory);
+        });
     } else if (fs::exists(dir / "inventory.img")) {
         spdlog::warn("{} has no {}: restoring plain CRIU images without verifying them", req.path(), images::kMetadataFile);
     } else {
@@ -203,7 +213,7 @@ void terminal(RestoreCtx& ctx, const v1::RestoreReq& req) {
 // The dumped process's stdin, stdout and stderr led to the caller's pipes, terminal and files,
 // which are gone, belong to someone else or have changed since: each gets a replacement
 // (see open_replacement), handed to CRIU as an inherited fd, or a terminal (see terminal()).
-void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+void open_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
     if (ctx.restore.meta && req.attachable()) {
         attach_stdio(ctx, req);
     } else if (ctx.restore.meta) {
@@ -217,7 +227,19 @@ void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Ne
             ctx.restore.inherit.push_back({file.key, ctx.restore.replacements.back().get()});
         }
     }
-    next(ctx, req, resp);
+}
+
+// A failed restore leaves no --out file behind that it created (and nothing wrote to).
+void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    std::error_code ec;
+    const bool new_out = !req.out().empty() && !fs::exists(req.out(), ec);
+    try {
+        open_stdio(ctx, req);
+        next(ctx, req, resp);
+    } catch (...) {
+        if (new_out && fs::is_regular_file(req.out(), ec) && fs::file_size(req.out(), ec) == 0) fs::remove(req.out(), ec);
+        throw;
+    }
 }
 
 // A failed restore's root task was already forked as our child (restore-as-sibling) when
@@ -257,14 +279,24 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     // The restored process becomes a sibling of CRIU: a child of this process (the daemon, or
     // the CLI with --no-server), which reaps it, or of the session holder, which we reap.
     opts->set_rst_sibling(true);
+    // CRIU's post-restore notification comes once memory is restored and before the process
+    // resumes; refusing it makes CRIU kill what it restored.
+    engine::NotifyFn notify;
+    if (ctx.restore.memory_check.valid()) {
+        opts->set_notify_scripts(true);
+        notify = [&check = ctx.restore.memory_check](const std::string& script, int) {
+            if (script == "post-restore") check.get();
+        };
+    }
 
     // The restored root becomes our child with its old PID: owned before it exists, so that
     // the daemon's sweep of orphans (util/owned_children.hpp) leaves it to whoever adopts it.
     if (ctx.restore.meta) util::owned_children().own(ctx.restore.meta->pid);
     criu_resp cresp;
     try {
-        cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, {}, ctx.restore.terminal);
+        cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, notify, ctx.restore.terminal);
     } catch (...) {
+        if (ctx.restore.terminal.launcher_pid > 0) reap_failed_root(ctx.restore.terminal.launcher_pid);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
         throw;
     }
@@ -274,6 +306,8 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     if (!cresp.success()) {
         if (holder > 0) reap_failed_root(holder);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
+        // CRIU failing on a corrupted memory image is best explained by the image.
+        if (ctx.restore.memory_check.valid()) ctx.restore.memory_check.get();
         fail(ErrorKind::failed_precondition, "CRIU could not restore {}; nothing was left running. CRIU's log says:{}", req.path(),
              engine::log_errors(dir / "restore.log"));
     }

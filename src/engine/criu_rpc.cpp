@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <utility>
 
 #include "util/owned_children.hpp"
@@ -151,6 +152,9 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     theirs.reset();
 
     send_message(ours.get(), req);
+    // A refused notify makes CRIU undo its work (a restore kills what it restored), so the
+    // conversation goes on to CRIU's final answer before the refusal is reported.
+    std::exception_ptr refused;
     for (;;) {
         criu_resp resp = receive_message(ours.get());
         if (resp.type() != NOTIFY) {
@@ -160,18 +164,18 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
             } else {
                 terminal.launcher_pid = child.release();
             }
+            if (refused) std::rethrow_exception(refused);
             return resp;
         }
         criu_req ack;
         ack.set_type(NOTIFY);
         ack.set_notify_success(true);
-        if (notify) {
+        if (notify && !refused) {
             try {
                 notify(resp.notify().script(), resp.notify().pid());
             } catch (...) {
+                refused = std::current_exception();
                 ack.set_notify_success(false);
-                send_message(ours.get(), ack);
-                throw;
             }
         }
         send_message(ours.get(), ack);

@@ -19,7 +19,7 @@ struct InheritFd {
 };
 
 // Called for each notify message with its script name ("post-dump", …) and PID; throwing
-// makes CRIU abort the operation.
+// makes CRIU abort the operation, and run_criu rethrows it once CRIU has finished.
 using NotifyFn = std::function<void(const std::string& script, int pid)>;
 
 // Runs `req` to completion with the CRIU at `binary` and returns the final response,

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t kChunk = 64ull << 20;
+constexpr std::uint64_t kChunk = kChecksumChunk;
 
 // A read-only mapping of a whole file, unmapped on destruction.
 class Mapping {
@@ -65,13 +65,16 @@ struct Job {
 
 std::map<std::string, FileSum> checksum_dir(const fs::path& dir, const std::set<std::string>& skip) {
     std::vector<std::string> names;
-    std::vector<std::unique_ptr<Mapping>> maps;
     for (const auto& entry : fs::directory_iterator(dir)) {
         const std::string name = entry.path().filename().string();
-        if (!entry.is_regular_file() || skip.contains(name)) continue;
-        names.push_back(name);
-        maps.push_back(std::make_unique<Mapping>(entry.path()));
+        if (entry.is_regular_file() && !skip.contains(name)) names.push_back(name);
     }
+    return checksum_files(dir, names);
+}
+
+std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::vector<std::string>& names) {
+    std::vector<std::unique_ptr<Mapping>> maps;
+    for (const auto& name : names) maps.push_back(std::make_unique<Mapping>(dir / name));
 
     std::vector<std::vector<std::uint64_t>> digests(maps.size());
     std::vector<Job> jobs;
@@ -97,14 +100,17 @@ std::map<std::string, FileSum> checksum_dir(const fs::path& dir, const std::set<
     pool.clear();
 
     std::map<std::string, FileSum> sums;
-    for (std::size_t i = 0; i < maps.size(); ++i) {
-        std::vector<unsigned char> le;
-        for (std::uint64_t d : digests[i]) {
-            for (int b = 0; b < 8; ++b) le.push_back(static_cast<unsigned char>(d >> (8 * b)));
-        }
-        sums[names[i]] = {maps[i]->size(), fmt::format("{:016x}", XXH3_64bits(le.data(), le.size()))};
-    }
+    for (std::size_t i = 0; i < maps.size(); ++i) sums[names[i]] = {maps[i]->size(), combine_chunk_digests(digests[i])};
     return sums;
+}
+
+std::string combine_chunk_digests(const std::vector<std::uint64_t>& digests) {
+    std::vector<unsigned char> le;
+    le.reserve(digests.size() * 8);
+    for (std::uint64_t d : digests) {
+        for (int b = 0; b < 8; ++b) le.push_back(static_cast<unsigned char>(d >> (8 * b)));
+    }
+    return fmt::format("{:016x}", XXH3_64bits(le.data(), le.size()));
 }
 
 }  // namespace cedana::images

@@ -10,8 +10,11 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace cedana::images {
+
+inline constexpr std::uint64_t kChecksumChunk = 64ull << 20;
 
 struct FileSum {
     std::uint64_t size = 0;
@@ -20,5 +23,11 @@ struct FileSum {
 
 // Every regular file directly in `dir`, except those named in `skip`, by file name.
 std::map<std::string, FileSum> checksum_dir(const std::filesystem::path& dir, const std::set<std::string>& skip);
+
+// A file's checksum from the digests of its chunks, in order (one digest for an empty file).
+std::string combine_chunk_digests(const std::vector<std::uint64_t>& digests);
+
+// The files of `dir` named in `names`, which must exist.
+std::map<std::string, FileSum> checksum_files(const std::filesystem::path& dir, const std::vector<std::string>& names);
 
 }  // namespace cedana::images

@@ -43,8 +43,16 @@ struct Metadata {
 void write_metadata(const std::filesystem::path& dir, const Metadata& meta);
 // Throws cedana::Error(invalid_argument) when the file is missing, malformed or of a newer format.
 Metadata read_metadata(const std::filesystem::path& dir);
-// Throws cedana::Error(invalid_argument) naming the first image that is missing, of the
-// wrong size or with the wrong checksum.
-void verify_images(const std::filesystem::path& dir, const Metadata& meta);
+// The process's memory (pages-N.img) is nearly all of a checkpoint's bytes, and only the
+// restored process's own memory is made of it: restore checks it while CRIU runs and stops
+// CRIU before the process resumes if it is corrupted (daemon/restore_route.cpp). Every
+// other image is checked before CRIU reads it.
+enum class ImageSet { all, memory, all_but_memory };
+
+bool is_memory_image(const std::string& name);
+
+// Throws cedana::Error(invalid_argument) naming the first image of `which` that is missing,
+// of the wrong size or with the wrong checksum.
+void verify_images(const std::filesystem::path& dir, const Metadata& meta, ImageSet which = ImageSet::all);
 
 }  // namespace cedana::images

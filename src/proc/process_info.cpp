@@ -65,6 +65,19 @@ int parent_of(int pid) { return pid > 0 ? parse_stat(read_text(fmt::format("/pro
 
 bool is_zombie(int pid) { return pid > 0 && parse_stat(read_text(fmt::format("/proc/{}/stat", pid))).state == 'Z'; }
 
+bool session_leader_outside_namespace(int pid) {
+    // NSsid lists the session id as each PID namespace from ours down to the process's own
+    // sees it; the last one is the process's own view.
+    std::istringstream status(read_text(fmt::format("/proc/{}/status", pid)));
+    std::string line;
+    while (std::getline(status, line)) {
+        if (!line.starts_with("NSsid:")) continue;
+        const auto last = line.find_last_of(" \t");
+        return last != std::string::npos && line.substr(last + 1) == "0";
+    }
+    return false;
+}
+
 bool exists(int pid) { return pid > 0 && ::access(fmt::format("/proc/{}/stat", pid).c_str(), F_OK) == 0; }
 
 ProcessInfo inspect(int pid) {

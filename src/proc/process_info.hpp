@@ -22,6 +22,11 @@ struct ProcessInfo {
 // Throws cedana::Error(not_found) when there is no such process.
 ProcessInfo inspect(int pid);
 
+// True when the process's session leader lives in an ancestor PID namespace, out of the
+// process's sight (its own getsid() says 0). CRIU cannot dump such a process: it happens to
+// programs started without setsid by a shell outside their container.
+bool session_leader_outside_namespace(int pid);
+
 // The parent's PID, or 0 when there is no such process.
 int parent_of(int pid);
 

@@ -215,6 +215,23 @@ while True:
     stop_daemon
 }
 
+@test "dump of a process whose session leader is outside its PID namespace is refused with what to do" {
+    start_daemon
+    # unshare's child is PID 1 of a new PID namespace, in a session that began outside it.
+    start_workload "$TEST_DIR/ns.out" unshare --pid --fork --kill-child \
+        bash -c 'i=0; while true; do echo $i; i=$((i + 1)); sleep 0.1; done'
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/ns.out" 3
+    mkdir -p "$TEST_DIR/ckpt"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt"
+    assert_failure
+    assert_output --partial "whose leader is outside its PID namespace"
+    assert_output --partial "setsid"
+    assert_dir_empty "$TEST_DIR/ckpt"
+    assert_running "$PID" "$TEST_DIR/ns.out"
+    stop_daemon
+}
+
 @test "a dump CRIU itself refuses (established TCP connection) quotes CRIU's log and leaves the process running" {
     start_daemon
     # Both ends of an established TCP connection, without --tcp-established.
@@ -327,6 +344,31 @@ while True:
     assert_failure
     assert_output --partial "pages-1.img fails its checksum"
     assert_nothing_restored "$PID"
+    # The process never ran: nothing was written, and the --out the restore created is gone.
+    assert_not_exists "$TEST_DIR/restored.out"
+    stop_daemon
+}
+
+@test "restore of a tar checkpoint with one byte of pages-1.img changed inside the archive fails, nothing runs" {
+    start_daemon
+    make_checkpoint tar
+    python3 - "$CKPT" <<'PY'
+import sys, tarfile
+path = sys.argv[1]
+with tarfile.open(path) as t:
+    member = t.getmember("pages-1.img")
+with open(path, "r+b") as f:
+    f.seek(member.offset_data + 100)
+    byte = f.read(1)[0]
+    f.seek(member.offset_data + 100)
+    f.write(bytes([byte ^ 0x01]))
+PY
+    cedana_restore "$CKPT" --out "$TEST_DIR/restored.out"
+    assert_failure
+    assert_output --partial "pages-1.img fails its checksum"
+    assert_nothing_restored "$PID"
+    assert_not_exists "$TEST_DIR/restored.out"
+    assert_only_entries "$TEST_DIR/ckpt" cp.tar
     stop_daemon
 }
 

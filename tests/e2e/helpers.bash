@@ -211,7 +211,7 @@ start_counter() {
                 i=$((i + 1))
                 sleep 0.1
             done
-        ) > >(cat >"$out" 2>/dev/null 3>&-) 2>&1 </dev/null 3>&- &
+        ) > >(close_inherited_fds && exec cat >"$out" 2>/dev/null) 2>&1 </dev/null 3>&- &
     else
         (
             close_inherited_fds

@@ -265,7 +265,9 @@ Workload start_workload(const fs::path& file, bool tcp) {
     if (pid == 0) {
         // Only the report pipe, as fd 3, goes along, and it works beside its file: the
         // build directory, where the test runs, may be on a file system CRIU cannot handle.
-        if (::dup2(ready[1], 3) != 3 || ::chdir(file.parent_path().c_str()) != 0) ::_exit(2);
+        // It leads a session of its own: the runner's session may have begun outside this
+        // PID namespace (CI runs in a container), and CRIU refuses to dump such a process.
+        if (::setsid() < 0 || ::dup2(ready[1], 3) != 3 || ::chdir(file.parent_path().c_str()) != 0) ::_exit(2);
         ::close_range(4, ~0U, 0);
         ::execvp("python3", const_cast<char* const*>(argv));
         ::_exit(127);

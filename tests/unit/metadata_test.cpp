@@ -274,6 +274,29 @@ TEST(MetadataVerify, ImageReplacedByADirectoryIsMissing) {
     EXPECT_NE(message.find("core-1.img"), std::string::npos) << message;
 }
 
+TEST(MetadataVerify, MemoryImagesAndTheRestAreCheckedApart) {
+    TempDir tmp;
+    const Metadata meta = make_checkpoint(tmp.path());
+    EXPECT_TRUE(is_memory_image("pages-1.img"));
+    EXPECT_TRUE(is_memory_image("pages-12.img"));
+    EXPECT_FALSE(is_memory_image("pagemap-1.img"));
+    EXPECT_FALSE(is_memory_image("core-1.img"));
+
+    std::string pages = read_file(tmp.path() / "pages-1.img");
+    pages[7] = static_cast<char>(pages[7] ^ 0x80);
+    write_file(tmp.path() / "pages-1.img", pages);
+    EXPECT_NO_THROW(verify_images(tmp.path(), meta, ImageSet::all_but_memory));
+    std::string message = expect_invalid([&] { verify_images(tmp.path(), meta, ImageSet::memory); });
+    EXPECT_NE(message.find("pages-1.img"), std::string::npos) << message;
+
+    pages[7] = static_cast<char>(pages[7] ^ 0x80);
+    write_file(tmp.path() / "pages-1.img", pages);
+    write_file(tmp.path() / "core-1.img", "core image of pid 2");
+    EXPECT_NO_THROW(verify_images(tmp.path(), meta, ImageSet::memory));
+    message = expect_invalid([&] { verify_images(tmp.path(), meta, ImageSet::all_but_memory); });
+    EXPECT_NE(message.find("core-1.img"), std::string::npos) << message;
+}
+
 // ---- checksum_dir ---------------------------------------------------------------------------
 
 TEST(MetadataChecksum, MatchesTheDocumentedFormat) {

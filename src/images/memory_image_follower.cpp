@@ -1,0 +1,196 @@
+#include "images/memory_image_follower.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include "images/metadata.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::images {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct XxhFree {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
+
+// One memory image as far as it has been read and hashed.
+struct Followed {
+    util::UniqueFd fd;
+    std::unique_ptr<XXH3_state_t, XxhFree> chunk{XXH3_createState()};
+    std::uint64_t in_chunk = 0;
+    std::uint64_t read = 0;
+    std::vector<std::uint64_t> digests;
+    int write_closes = 0;
+    bool suspect = false;  // finish() hashes it again from the start
+
+    Followed() { XXH3_64bits_reset(chunk.get()); }
+
+    void feed(const char* data, std::size_t n) {
+        read += n;
+        while (n > 0) {
+            const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, kChecksumChunk - in_chunk));
+            XXH3_64bits_update(chunk.get(), data, take);
+            in_chunk += take;
+            data += take;
+            n -= take;
+            if (in_chunk == kChecksumChunk) {
+                digests.push_back(XXH3_64bits_digest(chunk.get()));
+                XXH3_64bits_reset(chunk.get());
+                in_chunk = 0;
+            }
+        }
+    }
+
+    [[nodiscard]] std::string sum() {
+        if (in_chunk > 0 || digests.empty()) digests.push_back(XXH3_64bits_digest(chunk.get()));
+        in_chunk = 0;
+        return combine_chunk_digests(digests);
+    }
+};
+
+}  // namespace
+
+struct MemoryImageFollower::State {
+    fs::path dir;
+    util::UniqueFd dir_fd;
+    util::UniqueFd inotify;
+    util::UniqueFd stop;  // eventfd: finish() or the destructor wants the thread to end
+    std::map<std::string, Followed> files;
+    std::vector<char> buffer = std::vector<char>(1 << 20);
+    bool gave_up = false;  // something failed: finish() hashes every image from the start
+    std::jthread thread;
+
+    // Reads what the writer has added to `name` since the last time.
+    void drain(const std::string& name, Followed& f) {
+        if (f.suspect) return;
+        if (!f.fd) {
+            f.fd.reset(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!f.fd) {
+                f.suspect = true;
+                return;
+            }
+        }
+        for (;;) {
+            const ssize_t n = ::read(f.fd.get(), buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                f.suspect = true;
+                return;
+            }
+            if (n == 0) return;
+            f.feed(buffer.data(), static_cast<std::size_t>(n));
+        }
+    }
+
+    void handle_events() {
+        alignas(inotify_event) char events[64 * 1024];
+        for (;;) {
+            const ssize_t n = ::read(inotify.get(), events, sizeof events);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EAGAIN) return;
+            if (n <= 0) {
+                gave_up = true;
+                return;
+            }
+            for (ssize_t off = 0; off < n;) {
+                const auto* ev = reinterpret_cast<const inotify_event*>(events + off);
+                off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+                if ((ev->mask & IN_Q_OVERFLOW) != 0) gave_up = true;
+                if (ev->len == 0) continue;
+                const std::string name(ev->name);
+                if (!is_memory_image(name)) continue;
+                Followed& f = files[name];
+                if ((ev->mask & IN_CLOSE_WRITE) != 0) ++f.write_closes;
+                drain(name, f);
+            }
+        }
+    }
+
+    // Wakes the thread and waits for it to end.
+    void halt() {
+        const std::uint64_t one = 1;
+        if (::write(stop.get(), &one, sizeof one) != sizeof one) {
+            // Cannot happen to an eventfd counting to 1 or 2; joining now would wait forever.
+            spdlog::critical("cannot stop the image follower: {}", std::strerror(errno));
+            std::terminate();
+        }
+        thread.join();
+    }
+
+    void run() {
+        for (;;) {
+            pollfd fds[2] = {{inotify.get(), POLLIN, 0}, {stop.get(), POLLIN, 0}};
+            if (::poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                gave_up = true;
+                return;
+            }
+            if ((fds[0].revents & POLLIN) != 0) handle_events();
+            if ((fds[1].revents & POLLIN) != 0 || gave_up) return;
+        }
+    }
+};
+
+MemoryImageFollower::MemoryImageFollower(const fs::path& dir) : state_(std::make_unique<State>()) {
+    State& s = *state_;
+    s.dir = dir;
+    s.dir_fd.reset(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    s.inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    s.stop.reset(::eventfd(0, EFD_CLOEXEC));
+    if (!s.dir_fd || !s.inotify || !s.stop ||
+        ::inotify_add_watch(s.inotify.get(), dir.c_str(), IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE) < 0) {
+        fail(ErrorKind::internal, "cannot watch {} for CRIU's images: {}", dir.string(), std::strerror(errno));
+    }
+    s.thread = std::jthread([&s] { s.run(); });
+}
+
+MemoryImageFollower::~MemoryImageFollower() {
+    if (state_->thread.joinable()) state_->halt();
+}
+
+std::map<std::string, FileSum> MemoryImageFollower::finish() {
+    State& s = *state_;
+    s.halt();
+
+    std::map<std::string, FileSum> sums;
+    std::vector<std::string> again;
+    for (const auto& entry : fs::directory_iterator(s.dir)) {
+        const std::string name = entry.path().filename().string();
+        if (!entry.is_regular_file() || !is_memory_image(name)) continue;
+        Followed& f = s.files[name];
+        s.drain(name, f);
+        struct stat st{};
+        const bool whole = !s.gave_up && !f.suspect && f.write_closes <= 1 && f.fd && ::fstat(f.fd.get(), &st) == 0 &&
+                           static_cast<std::uint64_t>(st.st_size) == f.read;
+        if (whole) {
+            sums[name] = {f.read, f.sum()};
+        } else {
+            again.push_back(name);
+        }
+    }
+    if (!again.empty()) {
+        spdlog::debug("{} memory image(s) of {} were not written in one pass; hashing them again", again.size(), s.dir.string());
+        sums.merge(checksum_files(s.dir, again));
+    }
+    return sums;
+}
+
+}  // namespace cedana::images
