@@ -19,6 +19,7 @@
 
 #include "images/metadata.hpp"
 #include "util/error.hpp"
+#include "util/inotify_pool.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::images {
@@ -74,20 +75,21 @@ struct MemoryImageFollower::State {
     util::UniqueFd inotify;
     util::UniqueFd stop;  // eventfd: finish() or the destructor wants the thread to end
     std::map<std::string, Followed> files;
+    std::map<int, std::string> watched;  // inotify watch of one memory image -> its name
+    int dir_watch = -1;
     std::vector<char> buffer = std::vector<char>(1 << 20);
     bool gave_up = false;  // something failed: finish() hashes every image from the start
     std::jthread thread;
 
-    // Reads what the writer has added to `name` since the last time.
-    void drain(const std::string& name, Followed& f) {
-        if (f.suspect) return;
-        if (!f.fd) {
-            f.fd.reset(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_CLOEXEC));
-            if (!f.fd) {
-                f.suspect = true;
-                return;
-            }
-        }
+    void open(const std::string& name, Followed& f) {
+        if (f.fd || f.suspect) return;
+        f.fd.reset(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!f.fd) f.suspect = true;
+    }
+
+    // Reads what the writer has added since the last time.
+    void drain(Followed& f) {
+        if (f.suspect || !f.fd) return;
         for (;;) {
             const ssize_t n = ::read(f.fd.get(), buffer.data(), buffer.size());
             if (n < 0 && errno == EINTR) continue;
@@ -98,6 +100,24 @@ struct MemoryImageFollower::State {
             if (n == 0) return;
             f.feed(buffer.data(), static_cast<std::size_t>(n));
         }
+    }
+
+    // The directory's watch reports only creations: CRIU's log, written line by line in the
+    // same directory, would otherwise wake the thread thousands of times. A memory image
+    // gets a watch of its own, and what was written before the watch is read at once.
+    // Our descriptor is opened before the watch exists, so any open the watch reports is
+    // someone else's: a second writer, whose writing we cannot follow.
+    void created(const std::string& name) {
+        if (!is_memory_image(name)) return;
+        Followed& f = files[name];
+        open(name, f);
+        const int wd = ::inotify_add_watch(inotify.get(), (dir / name).c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_OPEN);
+        if (wd < 0) {
+            f.suspect = true;
+            return;
+        }
+        watched[wd] = name;
+        drain(f);
     }
 
     void handle_events() {
@@ -114,12 +134,14 @@ struct MemoryImageFollower::State {
                 const auto* ev = reinterpret_cast<const inotify_event*>(events + off);
                 off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
                 if ((ev->mask & IN_Q_OVERFLOW) != 0) gave_up = true;
-                if (ev->len == 0) continue;
-                const std::string name(ev->name);
-                if (!is_memory_image(name)) continue;
-                Followed& f = files[name];
-                if ((ev->mask & IN_CLOSE_WRITE) != 0) ++f.write_closes;
-                drain(name, f);
+                if (ev->len > 0) {
+                    created(ev->name);
+                } else if (const auto it = watched.find(ev->wd); it != watched.end()) {
+                    Followed& f = files[it->second];
+                    if ((ev->mask & IN_CLOSE_WRITE) != 0) ++f.write_closes;
+                    if ((ev->mask & IN_OPEN) != 0) f.suspect = true;
+                    drain(f);
+                }
             }
         }
     }
@@ -153,22 +175,28 @@ MemoryImageFollower::MemoryImageFollower(const fs::path& dir) : state_(std::make
     State& s = *state_;
     s.dir = dir;
     s.dir_fd.reset(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    s.inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    s.inotify = util::take_inotify();
     s.stop.reset(::eventfd(0, EFD_CLOEXEC));
-    if (!s.dir_fd || !s.inotify || !s.stop ||
-        ::inotify_add_watch(s.inotify.get(), dir.c_str(), IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE) < 0) {
-        fail(ErrorKind::internal, "cannot watch {} for CRIU's images: {}", dir.string(), std::strerror(errno));
+    if (s.dir_fd && s.stop) s.dir_watch = ::inotify_add_watch(s.inotify.get(), dir.c_str(), IN_CREATE);
+    if (s.dir_watch < 0) {
+        const int err = errno;
+        util::give_back_inotify(std::move(s.inotify), {});
+        fail(ErrorKind::internal, "cannot watch {} for CRIU's images: {}", dir.string(), std::strerror(err));
     }
     s.thread = std::jthread([&s] { s.run(); });
 }
 
 MemoryImageFollower::~MemoryImageFollower() {
     if (state_->thread.joinable()) state_->halt();
+    std::vector<int> watches{state_->dir_watch};
+    for (const auto& [wd, name] : state_->watched) watches.push_back(wd);
+    util::give_back_inotify(std::move(state_->inotify), watches);
 }
 
 std::map<std::string, FileSum> MemoryImageFollower::finish() {
     State& s = *state_;
     s.halt();
+    s.handle_events();  // what happened after the thread's last look
 
     std::map<std::string, FileSum> sums;
     std::vector<std::string> again;
@@ -176,7 +204,8 @@ std::map<std::string, FileSum> MemoryImageFollower::finish() {
         const std::string name = entry.path().filename().string();
         if (!entry.is_regular_file() || !is_memory_image(name)) continue;
         Followed& f = s.files[name];
-        s.drain(name, f);
+        s.open(name, f);
+        s.drain(f);
         struct stat st{};
         const bool whole = !s.gave_up && !f.suspect && f.write_closes <= 1 && f.fd && ::fstat(f.fd.get(), &st) == 0 &&
                            static_cast<std::uint64_t>(st.st_size) == f.read;
