@@ -127,15 +127,17 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
     next(ctx, req, resp);
 }
 
-// Every PID of the tree must be free. One still held by a zombie (a killed process not yet
-// reaped by its parent or init) is waited for briefly; a live one is an error.
+// Every PID of the tree must be free. One still held by an exiting process or a zombie (a
+// killed process not yet reaped by its parent or init) is waited for briefly; a live one is
+// an error.
 void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (ctx.restore.meta) {
         if (const auto taken = proc::wait_until_reaped(ctx.restore.meta->pids, std::chrono::seconds(3))) {
             const int pid = *taken;
-            if (!proc::exists(pid) || proc::is_zombie(pid)) {
+            if (!proc::exists(pid) || (proc::is_exiting(pid) && !proc::is_zombie(pid))) {
                 fail(ErrorKind::failed_precondition,
-                     "PID {} is still held by exited processes of its group or session that nobody has reaped yet; retry in a moment",
+                     "PID {} is still held by processes of its group or session that are exiting, or exited and not reaped yet; retry in "
+                     "a moment",
                      pid);
             }
             const auto other = proc::inspect(pid);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "proc/process_info.hpp"
+
 namespace cedana::jobs {
 
 namespace {
@@ -35,6 +37,8 @@ std::string process_state(int pid, std::uint64_t expected_start) {
     const std::string fields = stat_fields(pid);
     if (fields.empty()) return "halted";
     if (expected_start != 0 && start_ticks(pid) != expected_start) return "halted";
+    // A killed process (a dumped job) stays in the table while the kernel frees its memory.
+    if (proc::is_exiting(pid)) return fields[0] == 'Z' ? "zombie" : "halted";
     switch (fields[0]) {
         case 'R': return "running";
         case 'S': return "sleep";

@@ -27,6 +27,7 @@ struct StatFields {
     int ppid = 0;
     int pgrp = 0;
     int session = 0;
+    unsigned long flags = 0;
 };
 
 // The fields of /proc/<pid>/stat after the command name, which may itself hold spaces and
@@ -36,7 +37,9 @@ StatFields parse_stat(const std::string& stat) {
     const auto close = stat.rfind(')');
     if (close == std::string::npos || close + 2 >= stat.size()) return f;
     std::istringstream fields(stat.substr(close + 2));
-    fields >> f.state >> f.ppid >> f.pgrp >> f.session;
+    int tty = 0;
+    int tpgid = 0;
+    fields >> f.state >> f.ppid >> f.pgrp >> f.session >> tty >> tpgid >> f.flags;
     return f;
 }
 
@@ -76,6 +79,13 @@ bool session_leader_outside_namespace(int pid) {
         return last != std::string::npos && line.substr(last + 1) == "0";
     }
     return false;
+}
+
+bool is_exiting(int pid) {
+    const std::string stat = pid > 0 ? read_text(fmt::format("/proc/{}/stat", pid)) : "";
+    if (stat.empty()) return true;
+    const StatFields f = parse_stat(stat);
+    return f.state == 'Z' || f.state == 'X' || (f.flags & kExitingFlag) != 0;
 }
 
 bool exists(int pid) { return pid > 0 && ::access(fmt::format("/proc/{}/stat", pid).c_str(), F_OK) == 0; }

@@ -33,6 +33,13 @@ int parent_of(int pid);
 // True when the process has exited and waits for its parent to reap it.
 bool is_zombie(int pid);
 
+// The kernel's flag of a task past the point of no return of its exit (PF_EXITING): it runs
+// none of its own code any more, and becomes a zombie once the kernel has freed its memory.
+inline constexpr unsigned long kExitingFlag = 0x4;
+
+// True when the process is gone, a zombie, or exiting (see kExitingFlag).
+bool is_exiting(int pid);
+
 // True when a process with this PID exists.
 bool exists(int pid);
 

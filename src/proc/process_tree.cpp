@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "proc/process_info.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::proc {
@@ -45,12 +46,17 @@ void kill_tree(int root, std::chrono::milliseconds limit) {
         pidfds.emplace_back(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     }
     for (const int pid : tree) ::kill(pid, SIGKILL);
-    for (const auto& fd : pidfds) {
-        if (!fd) continue;
-        pollfd p{fd.get(), POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return;
-        ::poll(&p, 1, static_cast<int>(left.count()));
+    // A killed process starts exiting as soon as it is scheduled; the kernel gives no event
+    // for that (a pidfd turns readable only once memory is freed), so this polls briefly.
+    for (std::size_t i = 0; i < tree.size();) {
+        pollfd p{pidfds[i].get(), POLLIN, 0};
+        const bool exited = !pidfds[i] || ::poll(&p, 1, 0) != 0;
+        if (exited || is_exiting(tree[i])) {
+            ++i;
+            continue;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
 }
 
@@ -58,7 +64,7 @@ namespace {
 
 struct Holders {
     bool live = false;    // a running process has this PID
-    bool zombie = false;  // an exited, unreaped process has it as its PID, group or session
+    bool zombie = false;  // an exiting or exited, unreaped process has it as its PID, group or session
 };
 
 // A PID number stays taken while any process, even a zombie, uses it as its own PID, its
@@ -81,12 +87,15 @@ std::map<int, Holders> holders_of(const std::vector<int>& pids) {
         int ppid = 0;
         int pgrp = 0;
         int session = 0;
-        fields >> state >> ppid >> pgrp >> session;
+        int tty = 0;
+        int tpgid = 0;
+        unsigned long flags = 0;
+        fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
         const int own = std::stoi(name);
         for (const int id : {own, pgrp, session}) {
             const auto it = holders.find(id);
             if (it == holders.end()) continue;
-            if (state == 'Z') {
+            if (state == 'Z' || (flags & kExitingFlag) != 0) {
                 it->second.zombie = true;
             } else if (own == id) {
                 it->second.live = true;
