@@ -201,6 +201,7 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
         [](RequestContext& c, v1::ListJobsReq& q, v1::ListJobsResp& r) {
             auto& store = store_of(c);
             const std::set<std::string> wanted(q.jids().begin(), q.jids().end());
+            const auto summaries = store.checkpoint_summaries();
             for (const auto& job : store.jobs()) {
                 if (!wanted.empty() && !wanted.contains(job.jid)) continue;
                 auto* out = r.add_jobs();
@@ -215,9 +216,10 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
                 out->set_created_unix(job.created_unix);
                 out->set_exited(job.exit_status.has_value());
                 out->set_exit_status(job.exit_status.value_or(0));
-                const auto checkpoints = store.checkpoints(job.jid);
-                out->set_checkpoints(static_cast<int>(checkpoints.size()));
-                if (!checkpoints.empty()) *out->mutable_latest() = to_proto(checkpoints.front());
+                if (const auto it = summaries.find(job.jid); it != summaries.end()) {
+                    out->set_checkpoints(it->second.count);
+                    *out->mutable_latest() = to_proto(it->second.newest);
+                }
             }
             for (const auto& jid : wanted) {
                 if (!store.job(jid)) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", jid);

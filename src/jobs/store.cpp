@@ -222,6 +222,18 @@ std::vector<Checkpoint> Store::checkpoints(const std::string& jid) {
     return out;
 }
 
+std::map<std::string, Store::CheckpointSummary> Store::checkpoint_summaries() {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints ORDER BY jid, time DESC, rowid DESC");
+    std::map<std::string, CheckpointSummary> out;
+    while (s.step()) {
+        Checkpoint c = read_checkpoint(s);
+        CheckpointSummary& summary = out[c.jid];
+        if (summary.count++ == 0) summary.newest = std::move(c);
+    }
+    return out;
+}
+
 std::optional<Checkpoint> Store::checkpoint(const std::string& id) {
     const std::lock_guard lock(mutex_);
     Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE id = ?");

@@ -79,6 +79,27 @@ TEST(JobStore, UpdateAndRemoveWithCheckpointsNewestFirst) {
     EXPECT_FALSE(store.checkpoint("c1").has_value());
 }
 
+TEST(JobStore, CheckpointSummariesCountAndPickTheNewestOfEveryJob) {
+    TempDir dir;
+    Store store((dir.path() / "jobs.db").string());
+    store.add_job(job("a", 10));
+    store.add_job(job("b", 11));
+    store.add_job(job("c", 12));
+    store.add_checkpoint({.id = "a1", .jid = "a", .time_unix = 9, .size = 1, .path = "/a1", .compression = "none"});
+    store.add_checkpoint({.id = "a2", .jid = "a", .time_unix = 5, .size = 2, .path = "/a2", .compression = "lz4"});
+    store.add_checkpoint({.id = "b1", .jid = "b", .time_unix = 7, .size = 3, .path = "/b1", .compression = "zstd"});
+    // Same second: the one recorded last is the newest.
+    store.add_checkpoint({.id = "b2", .jid = "b", .time_unix = 7, .size = 4, .path = "/b2", .compression = "tar"});
+    const auto summaries = store.checkpoint_summaries();
+    ASSERT_EQ(summaries.size(), 2u);
+    EXPECT_EQ(summaries.at("a").count, 2);
+    EXPECT_EQ(summaries.at("a").newest.id, "a1");
+    EXPECT_EQ(summaries.at("b").count, 2);
+    EXPECT_EQ(summaries.at("b").newest.id, "b2");
+    EXPECT_EQ(summaries.at("b").newest.id, store.checkpoints("b").front().id);
+    EXPECT_FALSE(summaries.contains("c"));
+}
+
 TEST(JobStore, SchemaIsMigratedAndANewerOneRefused) {
     TempDir dir;
     const auto path = (dir.path() / "jobs.db").string();
