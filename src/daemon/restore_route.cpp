@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <future>
+#include <thread>
 #include <map>
 #include <optional>
 
@@ -116,8 +117,10 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
         // make nothing but the process's own memory, and criu_restore stops CRIU before the
         // process resumes until the check is done. The rest is checked before CRIU reads it.
         images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
-        ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta] {
-            images::verify_images(dir, meta, images::ImageSet::memory);
+        // One core is left to CRIU, which restores on one thread.
+        const unsigned threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
+        ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta, threads] {
+            images::verify_images(dir, meta, images::ImageSet::memory, threads);
         });
     } else if (fs::exists(dir / "inventory.img")) {
         spdlog::warn("{} has no {}: restoring plain CRIU images without verifying them", req.path(), images::kMetadataFile);

@@ -72,7 +72,7 @@ std::map<std::string, FileSum> checksum_dir(const fs::path& dir, const std::set<
     return checksum_files(dir, names);
 }
 
-std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::vector<std::string>& names) {
+std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::vector<std::string>& names, unsigned threads) {
     std::vector<std::unique_ptr<Mapping>> maps;
     for (const auto& name : names) maps.push_back(std::make_unique<Mapping>(dir / name));
 
@@ -93,7 +93,8 @@ std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::ve
             *job.out = XXH3_64bits(job.file->data() == nullptr ? nullptr : job.file->data() + offset, length);
         }
     };
-    const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
+    if (threads == 0) threads = std::thread::hardware_concurrency();
+    const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(jobs.size())));
     std::vector<std::jthread> pool;
     for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
     work();

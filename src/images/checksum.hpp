@@ -27,7 +27,9 @@ std::map<std::string, FileSum> checksum_dir(const std::filesystem::path& dir, co
 // A file's checksum from the digests of its chunks, in order (one digest for an empty file).
 std::string combine_chunk_digests(const std::vector<std::uint64_t>& digests);
 
-// The files of `dir` named in `names`, which must exist.
-std::map<std::string, FileSum> checksum_files(const std::filesystem::path& dir, const std::vector<std::string>& names);
+// The files of `dir` named in `names`, which must exist, on up to `threads` threads (0: one
+// per core).
+std::map<std::string, FileSum> checksum_files(const std::filesystem::path& dir, const std::vector<std::string>& names,
+                                              unsigned threads = 0);
 
 }  // namespace cedana::images

@@ -69,7 +69,7 @@ Metadata read_metadata(const fs::path& dir) {
 
 bool is_memory_image(const std::string& name) { return name.starts_with("pages-") && name.ends_with(".img"); }
 
-void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which) {
+void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which, unsigned threads) {
     std::vector<std::string> names;
     for (const auto& [name, expected] : meta.files) {
         if (which != ImageSet::all && is_memory_image(name) != (which == ImageSet::memory)) continue;
@@ -81,7 +81,7 @@ void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which) {
         }
         names.push_back(name);
     }
-    const auto actual = checksum_files(dir, names);
+    const auto actual = checksum_files(dir, names, threads);
     for (const auto& name : names) {
         if (actual.at(name).xxh3 != meta.files.at(name).xxh3) {
             fail(ErrorKind::invalid_argument, "checkpoint is corrupted: image {} fails its checksum", name);

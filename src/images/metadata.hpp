@@ -52,7 +52,8 @@ enum class ImageSet { all, memory, all_but_memory };
 bool is_memory_image(const std::string& name);
 
 // Throws cedana::Error(invalid_argument) naming the first image of `which` that is missing,
-// of the wrong size or with the wrong checksum.
-void verify_images(const std::filesystem::path& dir, const Metadata& meta, ImageSet which = ImageSet::all);
+// of the wrong size or with the wrong checksum. Hashes on up to `threads` threads (0: one per
+// core).
+void verify_images(const std::filesystem::path& dir, const Metadata& meta, ImageSet which = ImageSet::all, unsigned threads = 0);
 
 }  // namespace cedana::images
