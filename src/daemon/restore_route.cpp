@@ -106,6 +106,10 @@ void open_checkpoint(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
     next(ctx, req, resp);
 }
 
+// Below this much memory, checking it takes less than handing the check to a thread and
+// waiting for it at CRIU's notification.
+constexpr std::uint64_t kBackgroundCheckFrom = 16ull << 20;
+
 void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     const fs::path& dir = ctx.restore.images;
     if (fs::exists(dir / images::kMetadataFile)) {
@@ -116,12 +120,20 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
         // Only the memory images (nearly all the bytes) are checked while CRIU restores: they
         // make nothing but the process's own memory, and criu_restore stops CRIU before the
         // process resumes until the check is done. The rest is checked before CRIU reads it.
-        images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
-        // One core is left to CRIU, which restores on one thread.
-        const unsigned threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
-        ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta, threads] {
-            images::verify_images(dir, meta, images::ImageSet::memory, threads);
-        });
+        std::uint64_t memory_bytes = 0;
+        for (const auto& [name, sum] : ctx.restore.meta->files) {
+            if (images::is_memory_image(name)) memory_bytes += sum.size;
+        }
+        if (memory_bytes < kBackgroundCheckFrom) {
+            images::verify_images(dir, *ctx.restore.meta);
+        } else {
+            images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
+            // One core is left to CRIU, which restores on one thread.
+            const unsigned threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
+            ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta, threads] {
+                images::verify_images(dir, meta, images::ImageSet::memory, threads);
+            });
+        }
     } else if (fs::exists(dir / "inventory.img")) {
         spdlog::warn("{} has no {}: restoring plain CRIU images without verifying them", req.path(), images::kMetadataFile);
     } else {

@@ -78,7 +78,9 @@ std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::ve
 
     std::vector<std::vector<std::uint64_t>> digests(maps.size());
     std::vector<Job> jobs;
+    std::uint64_t total = 0;
     for (std::size_t i = 0; i < maps.size(); ++i) {
+        total += maps[i]->size();
         const std::uint64_t chunks = std::max<std::uint64_t>(1, (maps[i]->size() + kChunk - 1) / kChunk);
         digests[i].resize(chunks);
         for (std::uint64_t c = 0; c < chunks; ++c) jobs.push_back({maps[i].get(), c, &digests[i][c]});
@@ -94,6 +96,8 @@ std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::ve
         }
     };
     if (threads == 0) threads = std::thread::hardware_concurrency();
+    // Less than a chunk's worth of bytes hashes faster than a thread starts.
+    if (total < kChunk) threads = 1;
     const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(jobs.size())));
     std::vector<std::jthread> pool;
     for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);

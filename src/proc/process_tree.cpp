@@ -1,14 +1,16 @@
 #include "proc/process_tree.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -74,15 +76,16 @@ std::map<int, Holders> holders_of(const std::vector<int>& pids) {
     std::map<int, Holders> holders;
     for (const int pid : pids) holders[pid];
     std::error_code ec;
+    // Raw reads: this pass runs before every restore, over every process of the machine.
+    char text[1024];
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         const std::string name = entry.path().filename().string();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string text;
-        if (!std::getline(stat, text)) continue;
-        const auto close = text.rfind(')');
-        if (close == std::string::npos || close + 2 >= text.size()) continue;
-        std::istringstream fields(text.substr(close + 2));
+        const util::UniqueFd fd(::open((entry.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC));
+        const ssize_t n = fd ? ::read(fd.get(), text, sizeof text - 1) : -1;
+        if (n <= 0) continue;
+        text[n] = '\0';
+        const char* close = std::strrchr(text, ')');
         char state = '?';
         int ppid = 0;
         int pgrp = 0;
@@ -90,7 +93,10 @@ std::map<int, Holders> holders_of(const std::vector<int>& pids) {
         int tty = 0;
         int tpgid = 0;
         unsigned long flags = 0;
-        fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
+        if (close == nullptr ||
+            std::sscanf(close + 1, " %c %d %d %d %d %d %lu", &state, &ppid, &pgrp, &session, &tty, &tpgid, &flags) != 7) {
+            continue;
+        }
         const int own = std::stoi(name);
         for (const int id : {own, pgrp, session}) {
             const auto it = holders.find(id);

@@ -372,6 +372,47 @@ PY
     stop_daemon
 }
 
+@test "restore of a large checkpoint whose memory is corrupted stops CRIU before the process resumes" {
+    start_daemon
+    # 32 MiB of memory: its images are checked while CRIU restores (from 16 MiB on), and CRIU
+    # waits for that check at its post-restore notification.
+    start_workload "$TEST_DIR/big.out" python3 -u -c '
+import time
+b = bytearray(32 * 1024 * 1024)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+print("ready", flush=True)
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+'
+    PID=$WORKLOAD_PID
+    wait_for_text "$TEST_DIR/big.out" ready
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression none --name cp
+    assert_success
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+    local pages size
+    pages=$(ls -S "$TEST_DIR/ckpt/cp"/pages-*.img | head -n 1)
+    size=$(stat -c %s "$pages")
+    ((size >= 16 * 1024 * 1024)) || fail "the memory image is only $size bytes"
+    # One byte near the end, the part CRIU reads last.
+    local at=$((size - 4096 - 7)) byte
+    byte=$(od -An -tu1 -j "$at" -N1 "$pages" | tr -d ' ')
+    printf "\\$(printf '%03o' $(((byte + 1) % 256)))" | dd of="$pages" bs=1 seek="$at" conv=notrunc status=none
+    cedana_restore "$TEST_DIR/ckpt/cp" --out "$TEST_DIR/restored.out"
+    assert_failure
+    assert_output --partial "$(basename "$pages") fails its checksum"
+    # CRIU did run, and was stopped at its post-restore notification.
+    grep -q "Aborting restore due to post-restore script" "$TEST_DIR/ckpt/cp/restore.log" ||
+        fail "CRIU was not stopped at post-restore; its log ends: $(tail -n 5 "$TEST_DIR/ckpt/cp/restore.log" 2>/dev/null)"
+    assert_nothing_restored "$PID"
+    assert_not_exists "$TEST_DIR/restored.out"
+    stop_daemon
+}
+
 @test "an lz4 checkpoint renamed to .tar.gz or .bin still restores: the format comes from the content" {
     start_daemon
     make_checkpoint lz4
