@@ -173,7 +173,9 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
         resp.set_size(resp.image_size());
         return;
     }
-    images::pack(staging.work_dir(), staging.partial_file(), ctx.dump.compression);
+    // The staged images are scratch once their checksums are taken (metadata, on the way back
+    // before this) and are removed with the staging directory.
+    images::pack(staging.work_dir(), staging.partial_file(), ctx.dump.compression, images::PackInput::consume);
     resp.set_size(fs::file_size(staging.partial_file()));
     staging.publish(staging.partial_file(), ctx.dump.final_path);
 }

@@ -8,10 +8,16 @@
 
 namespace cedana::images {
 
+// What pack() may do to the files it reads. `consume`: they are scratch (a dump's staged
+// images), and the page cache behind each block is released once the block is packed, so
+// the archive is written into pages just freed instead of a second gigabyte of them (a
+// 1 GiB lz4 pack: 2.0-2.45 s -> 1.46-1.70 s here). Their content is gone afterwards.
+enum class PackInput { keep, consume };
+
 // Writes the regular files of `dir` (not recursive: checkpoints are flat) into `archive`,
 // a tar stream compressed as `c` (not none). lz4 and zstd compress chunks on every core
 // (parallel_frames.hpp). Throws cedana::Error; the caller removes a partial archive.
-void pack(const std::filesystem::path& dir, const std::filesystem::path& archive, Compression c);
+void pack(const std::filesystem::path& dir, const std::filesystem::path& archive, Compression c, PackInput input = PackInput::keep);
 
 // Extracts `archive` into the existing, empty directory `dest`. Refuses, before writing
 // it, any entry that is not a plain file or directory or whose name could leave `dest`

@@ -1,6 +1,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,8 +82,10 @@ void add_filter(archive* a, Compression c, const fs::path& path) {
     if (rc != ARCHIVE_OK) archive_failed(a, path);
 }
 
-void add_file(archive* a, const fs::path& file, const std::string& name, const fs::path& archive_path, std::string& buffer) {
-    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+void add_file(archive* a, const fs::path& file, const std::string& name, const fs::path& archive_path, std::string& buffer,
+              PackInput input) {
+    bool release = input == PackInput::consume;
+    util::UniqueFd fd(::open(file.c_str(), (release ? O_RDWR : O_RDONLY) | O_CLOEXEC));
     if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", file.string(), std::strerror(errno));
@@ -96,6 +99,7 @@ void add_file(archive* a, const fs::path& file, const std::string& name, const f
     if (archive_write_header(a, entry.get()) != ARCHIVE_OK) archive_failed(a, archive_path);
 
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    off_t packed = 0;
     for (;;) {
         const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
         if (got < 0) {
@@ -104,12 +108,15 @@ void add_file(archive* a, const fs::path& file, const std::string& name, const f
         }
         if (got == 0) break;
         if (archive_write_data(a, buffer.data(), static_cast<std::size_t>(got)) != got) archive_failed(a, archive_path);
+        // A file system that cannot punch holes only keeps the pages until the file is removed.
+        if (release && ::fallocate(fd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, packed, got) != 0) release = false;
+        packed += got;
     }
 }
 
 }  // namespace
 
-void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
+void pack(const fs::path& dir, const fs::path& archive_path, Compression c, PackInput input) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -138,7 +145,7 @@ void pack(const fs::path& dir, const fs::path& archive_path, Compression c) {
     if (rc != ARCHIVE_OK) archive_failed(a.get(), archive_path);
 
     std::string buffer(kBlock, '\0');
-    for (const auto& file : files) add_file(a.get(), file, file.filename().string(), archive_path, buffer);
+    for (const auto& file : files) add_file(a.get(), file, file.filename().string(), archive_path, buffer, input);
 
     if (archive_write_close(a.get()) != ARCHIVE_OK) archive_failed(a.get(), archive_path);
     if (codec) codec->finish();

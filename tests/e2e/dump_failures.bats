@@ -173,10 +173,10 @@ PY
     stop_daemon
 }
 
-@test "a disk that fills up while packing (CRIU's images fit, the archive not) leaves nothing, process resumed" {
+@test "packing releases each image as it goes: a disk that holds the images once takes the archive too" {
     start_daemon
-    # 8 MiB that no compression shrinks: the images (~15 MiB) fit in 20 MiB,
-    # the images and the archive together do not.
+    # 8 MiB that no compression shrinks: the images (~15 MiB) fit in 20 MiB, and the
+    # images and the archive together would not.
     start_workload "$TEST_DIR/big.out" python3 -u -c '
 import os, time
 b = os.urandom(8 * 1024 * 1024)
@@ -190,14 +190,43 @@ while True:
     PID=$WORKLOAD_PID
     wait_for_text "$TEST_DIR/big.out" ready
     mount_tmpfs "$TEST_DIR/full" size=20m
+    cedana_dump "$PID" --dir "$TEST_DIR/full" --compression lz4 --name cp
+    assert_success
+    assert_only_entries "$TEST_DIR/full" cp.tar.lz4
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+    stop_daemon
+}
+
+@test "a disk that fills up while packing (no room left for the archive) leaves nothing, process resumed" {
+    start_daemon
+    # One process that never forks, so that two dumps of it hold the same images.
+    start_workload "$TEST_DIR/orig.out" python3 -u -c '
+import time
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+'
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    # Its images, counted by a dump that leaves it running; a file system with inodes for
+    # exactly those (and the staging directory) has none left for the archive once CRIU is
+    # done.
+    cedana_dump "$PID" --dir "$TEST_DIR/count" --compression none --name n --leave-running
+    assert_success
+    local files
+    files=$(ls -A "$TEST_DIR/count/n" | wc -l)
+    mount_tmpfs "$TEST_DIR/full" "size=64m,nr_inodes=$((files + 2))"
     local format
     for format in lz4 gzip zstd; do
         cedana_dump "$PID" --dir "$TEST_DIR/full" --compression "$format"
         assert_failure
-        assert_output --partial "cannot write"
+        assert_output --partial "No space left on device"
         refute_output --partial "CRIU could not dump"
         assert_dir_empty "$TEST_DIR/full"
-        assert_running "$PID" "$TEST_DIR/big.out"
+        assert_running "$PID" "$TEST_DIR/orig.out"
     done
     stop_daemon
 }

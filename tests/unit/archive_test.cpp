@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -125,6 +127,38 @@ TEST_P(ArchiveRoundTrip, ContentIsByteIdenticalAndFormatIsDetected) {
         EXPECT_TRUE(it->second == content) << name << " differs after unpack";
     }
     EXPECT_EQ(fs::file_size(dest / "empty.img"), 0u);
+}
+
+TEST_P(ArchiveRoundTrip, ConsumedInputRoundTripsAndItsPagesAreReleased) {
+    const Compression c = GetParam();
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "core-1.img", "small core image\n");
+    write_file(src / "pages-1.img", random_bytes(5u << 20, 7));
+    const auto expected = tree(src);
+
+    const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+    pack(src, archive, c, PackInput::consume);
+    const fs::path dest = tmp.path() / "dest";
+    fs::create_directories(dest);
+    unpack(archive, c, dest);
+    EXPECT_TRUE(tree(dest) == expected);
+
+    // The size stays; the blocks behind it are gone, where the file system punches holes.
+    {
+        const fs::path probe = tmp.path() / "probe";
+        write_file(probe, std::string(8192, 'x'));
+        const int fd = ::open(probe.c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        const bool punches = ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+        ::close(fd);
+        if (!punches) GTEST_SKIP() << "the file system of " << tmp.path() << " cannot punch holes";
+    }
+    struct stat st {};
+    ASSERT_EQ(::stat((src / "pages-1.img").c_str(), &st), 0);
+    EXPECT_EQ(static_cast<std::uint64_t>(st.st_size), 5u << 20);
+    EXPECT_LT(static_cast<std::uint64_t>(st.st_blocks) * 512, 1u << 20);
 }
 
 TEST_P(ArchiveRoundTrip, EmptyDirectoryRoundTrips) {
