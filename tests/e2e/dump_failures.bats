@@ -21,12 +21,12 @@ start_counter_and_wait() {
     wait_for_lines "$TEST_DIR/orig.out" 3
 }
 
-# start_big_process: a python process with 8 MiB of dirtied memory that, once
-# "ready", prints a tick every 0.1 s. Sets PID.
+# start_big_process [MIB]: a python process with MIB (default 8) MiB of dirtied memory
+# that, once "ready", prints a tick every 0.1 s. Sets PID.
 start_big_process() {
     start_workload "$TEST_DIR/big.out" python3 -u -c '
-import time
-b = bytearray(8 * 1024 * 1024)
+import sys, time
+b = bytearray(int(sys.argv[1]) * 1024 * 1024)
 for i in range(0, len(b), 4096):
     b[i] = 1
 print("ready", flush=True)
@@ -35,7 +35,7 @@ while True:
     print(i, flush=True)
     i += 1
     time.sleep(0.1)
-'
+' "${1:-8}"
     PID=$WORKLOAD_PID
     wait_for_text "$TEST_DIR/big.out" ready
 }
@@ -405,20 +405,7 @@ PY
     start_daemon
     # 32 MiB of memory: its images are checked while CRIU restores (from 16 MiB on), and CRIU
     # waits for that check at its post-restore notification.
-    start_workload "$TEST_DIR/big.out" python3 -u -c '
-import time
-b = bytearray(32 * 1024 * 1024)
-for i in range(0, len(b), 4096):
-    b[i] = 1
-print("ready", flush=True)
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
-    PID=$WORKLOAD_PID
-    wait_for_text "$TEST_DIR/big.out" ready
+    start_big_process 32
     cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression none --name cp
     assert_success
     wait "$PID" || true
