@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
+#include "test_bytes.hpp"
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
@@ -46,15 +47,7 @@ std::string read_file(const fs::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::string out(size, '\0');
-    for (std::size_t i = 0; i < size; i += 8) {
-        const std::uint64_t v = rng();
-        for (std::size_t b = 0; b < 8 && i + b < size; ++b) out[i + b] = static_cast<char>(v >> (8 * b));
-    }
-    return out;
-}
+using cedana::testing::random_bytes;
 
 // Compressible but not trivially so: text lines with counters.
 std::string text_bytes(std::size_t size) {

@@ -14,6 +14,7 @@
 #include "images/checksum.hpp"
 #include "images/memory_image_follower.hpp"
 #include "temp_dir.hpp"
+#include "test_bytes.hpp"
 
 namespace cedana::images {
 namespace {
@@ -21,15 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using cedana::testing::TempDir;
 
-std::string random_bytes(std::size_t n, unsigned seed) {
-    std::mt19937_64 gen(seed);
-    std::string out(n, '\0');
-    for (std::size_t i = 0; i < n; i += 8) {
-        const std::uint64_t v = gen();
-        for (std::size_t b = 0; b < 8 && i + b < n; ++b) out[i + b] = static_cast<char>(v >> (8 * b));
-    }
-    return out;
-}
+using cedana::testing::random_bytes;
 
 // Appends `content` to `path` in `pieces` writes through one descriptor, as CRIU writes an
 // image: one open, front to back, one close.
