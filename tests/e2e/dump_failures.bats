@@ -245,6 +245,7 @@ while True:
 }
 
 @test "dump of a process whose session leader is outside its PID namespace is refused with what to do" {
+    unshare --pid --fork --kill-child true 2>/dev/null || skip "this machine does not let us create a PID namespace"
     start_daemon
     # unshare's child is PID 1 of a new PID namespace, in a session that began outside it.
     start_workload "$TEST_DIR/ns.out" unshare --pid --fork --kill-child \
