@@ -1,15 +1,19 @@
 #include "proc/process_info.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "util/error.hpp"
+#include "util/unique_fd.hpp"
 
 namespace cedana::proc {
 
@@ -20,27 +24,6 @@ std::string read_text(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-struct StatFields {
-    char state = '?';
-    int ppid = 0;
-    int pgrp = 0;
-    int session = 0;
-    unsigned long flags = 0;
-};
-
-// The fields of /proc/<pid>/stat after the command name, which may itself hold spaces and
-// parentheses.
-StatFields parse_stat(const std::string& stat) {
-    StatFields f;
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) return f;
-    std::istringstream fields(stat.substr(close + 2));
-    int tty = 0;
-    int tpgid = 0;
-    fields >> f.state >> f.ppid >> f.pgrp >> f.session >> tty >> tpgid >> f.flags;
-    return f;
 }
 
 images::StdioFile describe_fd(int pid, int fd) {
@@ -64,9 +47,34 @@ images::StdioFile describe_fd(int pid, int fd) {
 
 }  // namespace
 
-int parent_of(int pid) { return pid > 0 ? parse_stat(read_text(fmt::format("/proc/{}/stat", pid))).ppid : 0; }
+std::optional<ProcStat> read_stat(int pid) {
+    if (pid <= 0) return std::nullopt;
+    char text[1024];
+    const util::UniqueFd fd(::open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC));
+    const ssize_t n = fd ? ::read(fd.get(), text, sizeof text - 1) : -1;
+    if (n <= 0) return std::nullopt;
+    text[n] = '\0';
+    // The command name before the fields may itself hold spaces and parentheses.
+    const char* close = std::strrchr(text, ')');
+    ProcStat st;
+    int tty = 0;
+    int tpgid = 0;
+    if (close == nullptr ||
+        std::sscanf(close + 1, " %c %d %d %d %d %d %lu", &st.state, &st.ppid, &st.pgrp, &st.session, &tty, &tpgid, &st.flags) != 7) {
+        return std::nullopt;
+    }
+    return st;
+}
 
-bool is_zombie(int pid) { return pid > 0 && parse_stat(read_text(fmt::format("/proc/{}/stat", pid))).state == 'Z'; }
+int parent_of(int pid) {
+    const auto st = read_stat(pid);
+    return st ? st->ppid : 0;
+}
+
+bool is_zombie(int pid) {
+    const auto st = read_stat(pid);
+    return st && st->state == 'Z';
+}
 
 bool session_leader_outside_namespace(int pid) {
     // NSsid lists the session id as each PID namespace from ours down to the process's own
@@ -82,20 +90,18 @@ bool session_leader_outside_namespace(int pid) {
 }
 
 bool is_exiting(int pid) {
-    const std::string stat = pid > 0 ? read_text(fmt::format("/proc/{}/stat", pid)) : "";
-    if (stat.empty()) return true;
-    const StatFields f = parse_stat(stat);
-    return f.state == 'Z' || f.state == 'X' || (f.flags & kExitingFlag) != 0;
+    const auto st = read_stat(pid);
+    return !st || st->state == 'Z' || st->state == 'X' || (st->flags & kExitingFlag) != 0;
 }
 
 bool exists(int pid) { return pid > 0 && ::access(fmt::format("/proc/{}/stat", pid).c_str(), F_OK) == 0; }
 
 ProcessInfo inspect(int pid) {
-    const std::string stat = pid > 0 ? read_text(fmt::format("/proc/{}/stat", pid)) : "";
-    if (stat.empty()) fail(ErrorKind::not_found, "no process with PID {}", pid);
+    const auto st = read_stat(pid);
+    if (!st) fail(ErrorKind::not_found, "no process with PID {}", pid);
     ProcessInfo info;
     info.pid = pid;
-    info.sid = parse_stat(stat).session;
+    info.sid = st->session;
     std::string cmdline = read_text(fmt::format("/proc/{}/cmdline", pid));
     while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
     for (char& c : cmdline) {

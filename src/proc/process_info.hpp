@@ -1,6 +1,7 @@
 #pragma once
 // What /proc tells about a process that is about to be checkpointed.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,18 @@ bool session_leader_outside_namespace(int pid);
 
 // The parent's PID, or 0 when there is no such process.
 int parent_of(int pid);
+
+// The fields of /proc/<pid>/stat that cedana uses.
+struct ProcStat {
+    char state = '?';
+    int ppid = 0;
+    int pgrp = 0;
+    int session = 0;
+    unsigned long flags = 0;
+};
+
+// nullopt when there is no such process. Raw reads: the PID check runs it over every process.
+std::optional<ProcStat> read_stat(int pid);
 
 // True when the process has exited and waits for its parent to reap it.
 bool is_zombie(int pid);

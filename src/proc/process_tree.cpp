@@ -1,13 +1,10 @@
 #include "proc/process_tree.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -76,32 +73,16 @@ std::map<int, Holders> holders_of(const std::vector<int>& pids) {
     std::map<int, Holders> holders;
     for (const int pid : pids) holders[pid];
     std::error_code ec;
-    // Raw reads: this pass runs before every restore, over every process of the machine.
-    char text[1024];
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         const std::string name = entry.path().filename().string();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        const util::UniqueFd fd(::open((entry.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC));
-        const ssize_t n = fd ? ::read(fd.get(), text, sizeof text - 1) : -1;
-        if (n <= 0) continue;
-        text[n] = '\0';
-        const char* close = std::strrchr(text, ')');
-        char state = '?';
-        int ppid = 0;
-        int pgrp = 0;
-        int session = 0;
-        int tty = 0;
-        int tpgid = 0;
-        unsigned long flags = 0;
-        if (close == nullptr ||
-            std::sscanf(close + 1, " %c %d %d %d %d %d %lu", &state, &ppid, &pgrp, &session, &tty, &tpgid, &flags) != 7) {
-            continue;
-        }
         const int own = std::stoi(name);
-        for (const int id : {own, pgrp, session}) {
+        const auto st = read_stat(own);
+        if (!st) continue;
+        for (const int id : {own, st->pgrp, st->session}) {
             const auto it = holders.find(id);
             if (it == holders.end()) continue;
-            if (state == 'Z' || (flags & kExitingFlag) != 0) {
+            if (st->state == 'Z' || (st->flags & kExitingFlag) != 0) {
                 it->second.zombie = true;
             } else if (own == id) {
                 it->second.live = true;
