@@ -5,11 +5,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -20,9 +23,11 @@
 #include "engine/criu_version.hpp"
 #include "images/archive.hpp"
 #include "images/compression.hpp"
+#include "images/memory_image_capture.hpp"
 #include "images/memory_image_follower.hpp"
 #include "images/metadata.hpp"
 #include "images/staging.hpp"
+#include "images/streamed_archive.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
@@ -44,6 +49,8 @@ struct DumpState {
     images::Compression compression = images::Compression::none;
     fs::path final_path;
     std::optional<images::Staging> staging;
+    std::optional<images::FrameCodec> streamed;       // the archive is written while CRIU dumps
+    std::optional<images::StreamedArchive> archive;  // …into this
     proc::ProcessInfo process;
     images::Metadata meta;
     std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
@@ -57,6 +64,8 @@ struct DumpCtx : RequestContext {
 
 using DumpChain = pipeline::Chain<DumpCtx, v1::DumpReq, v1::DumpResp>;
 using Next = DumpChain::Next;
+
+constexpr int kSpareMemoryImages = 4;
 
 std::string hostname() {
     char name[256] = {};
@@ -101,6 +110,7 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     // Parsed now only to refuse unknown options early; applied by the handler.
     criu_opts probe;
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
+    ctx.dump.streamed = images::streamed_codec(ctx.dump.compression);
     next(ctx, req, resp);
 }
 
@@ -160,6 +170,7 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
         fail(ErrorKind::invalid_argument, "{} already exists; choose another --name or --dir", ctx.dump.final_path.string());
     }
     ctx.dump.staging.emplace(req.dir(), req.name());
+    if (ctx.dump.streamed) ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *ctx.dump.streamed);
     next(ctx, req, resp);
     resp.set_path(ctx.dump.final_path.string());
 }
@@ -171,6 +182,25 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
     if (ctx.dump.compression == images::Compression::none) {
         staging.publish(staging.work_dir(), ctx.dump.final_path);
         resp.set_size(resp.image_size());
+        return;
+    }
+    if (ctx.dump.archive) {
+        // The images are in the archive already; what CRIU wrote here itself (its log, its
+        // statistics) and the metadata follow them.
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(staging.work_dir())) {
+            if (entry.is_regular_file()) files.push_back(entry.path());
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& file : files) {
+            util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
+            ctx.dump.archive->add_fd(file.filename().string(), fd.get(), fs::file_size(file));
+        }
+        ctx.dump.archive->close();
+        resp.set_size(ctx.dump.archive->size());
+        ctx.dump.archive.reset();
+        staging.publish(staging.partial_file(), ctx.dump.final_path);
         return;
     }
     // The staged images are scratch once their checksums are taken (metadata, on the way back
@@ -200,8 +230,29 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
     resp.set_image_size(meta.total_size());
 }
 
-// The memory images, nearly all of a checkpoint's bytes, are hashed while CRIU writes them.
+// The memory images, nearly all of a checkpoint's bytes, are hashed while CRIU writes them:
+// as they pass into the archive, or, for a directory or an archive that cannot be streamed,
+// read back from the page cache as CRIU writes them into the staging directory.
 void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    if (ctx.dump.archive) {
+        // One memory image per process, and a few more for shared memory.
+        const int images = static_cast<int>(proc::tree_of(req.pid()).size()) + kSpareMemoryImages;
+        images::MemoryImageCapture capture(ctx.dump.staging->work_dir(), images, *ctx.dump.archive);
+        try {
+            next(ctx, req, resp);
+        } catch (...) {
+            // CRIU failed on the FIFOs the capture closed: the capture knows why.
+            const auto why = capture.error();
+            if (!why) throw;
+            try {
+                std::rethrow_exception(why);
+            } catch (const Error& e) {
+                fail(e.kind(), "cannot dump PID {}: {}; the process was left running as it was", req.pid(), e.what());
+            }
+        }
+        ctx.dump.memory_sums = capture.finish();
+        return;
+    }
     images::MemoryImageFollower follower(ctx.dump.staging->work_dir());
     next(ctx, req, resp);
     ctx.dump.memory_sums = follower.finish();

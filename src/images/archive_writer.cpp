@@ -60,8 +60,8 @@ la_ssize_t sink_write(archive* a, void* client, const void* buffer, size_t lengt
 std::unique_ptr<StreamSink> own_codec(Compression c, std::FILE* out) {
     switch (c) {
         case Compression::zlib: return std::make_unique<ZlibWriter>(out);
-        case Compression::lz4: return std::make_unique<ParallelFrameWriter>(out, FrameCodec::lz4);
-        case Compression::zstd: return std::make_unique<ParallelFrameWriter>(out, FrameCodec::zstd);
+        case Compression::lz4: return std::make_unique<ParallelFrameWriter>(::fileno(out), FrameCodec::lz4);
+        case Compression::zstd: return std::make_unique<ParallelFrameWriter>(::fileno(out), FrameCodec::zstd);
         default: return nullptr;
     }
 }

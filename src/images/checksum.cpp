@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -107,6 +108,45 @@ std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::ve
     std::map<std::string, FileSum> sums;
     for (std::size_t i = 0; i < maps.size(); ++i) sums[names[i]] = {maps[i]->size(), combine_chunk_digests(digests[i])};
     return sums;
+}
+
+struct StreamingChecksum::State {
+    XXH3_state_t* xxh = XXH3_createState();
+    State() {
+        if (xxh == nullptr) throw std::bad_alloc();
+        XXH3_64bits_reset(xxh);
+    }
+    ~State() { XXH3_freeState(xxh); }
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+};
+
+StreamingChecksum::StreamingChecksum() : state_(std::make_unique<State>()) {}
+StreamingChecksum::~StreamingChecksum() = default;
+StreamingChecksum::StreamingChecksum(StreamingChecksum&&) noexcept = default;
+StreamingChecksum& StreamingChecksum::operator=(StreamingChecksum&&) noexcept = default;
+
+void StreamingChecksum::update(const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const char*>(data);
+    size_ += size;
+    while (size > 0) {
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(size, kChunk - in_chunk_));
+        XXH3_64bits_update(state_->xxh, bytes, take);
+        in_chunk_ += take;
+        bytes += take;
+        size -= take;
+        if (in_chunk_ == kChunk) {
+            digests_.push_back(XXH3_64bits_digest(state_->xxh));
+            XXH3_64bits_reset(state_->xxh);
+            in_chunk_ = 0;
+        }
+    }
+}
+
+FileSum StreamingChecksum::finish() {
+    if (in_chunk_ > 0 || digests_.empty()) digests_.push_back(XXH3_64bits_digest(state_->xxh));
+    in_chunk_ = 0;
+    return {size_, combine_chunk_digests(digests_)};
 }
 
 std::string combine_chunk_digests(const std::vector<std::uint64_t>& digests) {

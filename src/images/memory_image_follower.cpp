@@ -15,7 +15,6 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
-#include <xxhash.h>
 
 #include "images/metadata.hpp"
 #include "util/error.hpp"
@@ -28,43 +27,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct XxhFree {
-    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
-};
-
 // One memory image as far as it has been read and hashed.
 struct Followed {
     util::UniqueFd fd;
-    std::unique_ptr<XXH3_state_t, XxhFree> chunk{XXH3_createState()};
-    std::uint64_t in_chunk = 0;
-    std::uint64_t read = 0;
-    std::vector<std::uint64_t> digests;
+    StreamingChecksum sum;
     int write_closes = 0;
     bool suspect = false;  // finish() hashes it again from the start
-
-    Followed() { XXH3_64bits_reset(chunk.get()); }
-
-    void feed(const char* data, std::size_t n) {
-        read += n;
-        while (n > 0) {
-            const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, kChecksumChunk - in_chunk));
-            XXH3_64bits_update(chunk.get(), data, take);
-            in_chunk += take;
-            data += take;
-            n -= take;
-            if (in_chunk == kChecksumChunk) {
-                digests.push_back(XXH3_64bits_digest(chunk.get()));
-                XXH3_64bits_reset(chunk.get());
-                in_chunk = 0;
-            }
-        }
-    }
-
-    [[nodiscard]] std::string sum() {
-        if (in_chunk > 0 || digests.empty()) digests.push_back(XXH3_64bits_digest(chunk.get()));
-        in_chunk = 0;
-        return combine_chunk_digests(digests);
-    }
 };
 
 }  // namespace
@@ -98,7 +66,7 @@ struct MemoryImageFollower::State {
                 return;
             }
             if (n == 0) return;
-            f.feed(buffer.data(), static_cast<std::size_t>(n));
+            f.sum.update(buffer.data(), static_cast<std::size_t>(n));
         }
     }
 
@@ -208,9 +176,9 @@ std::map<std::string, FileSum> MemoryImageFollower::finish() {
         s.drain(f);
         struct stat st{};
         const bool whole = !s.gave_up && !f.suspect && f.write_closes <= 1 && f.fd && ::fstat(f.fd.get(), &st) == 0 &&
-                           static_cast<std::uint64_t>(st.st_size) == f.read;
+                           static_cast<std::uint64_t>(st.st_size) == f.sum.size();
         if (whole) {
-            sums[name] = {f.read, f.sum()};
+            sums[name] = f.sum.finish();
         } else {
             again.push_back(name);
         }

@@ -1,0 +1,129 @@
+#include "images/frame_format.hpp"
+
+#include <lz4frame.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <cstdint>
+
+#include "util/error.hpp"
+
+namespace cedana::images {
+
+namespace {
+
+// Level 1 for zstd, like lz4's default: checkpoints are large and the user waits for them.
+constexpr int kZstdLevel = 1;
+
+constexpr std::size_t kMaxStored = 64 * 1024;
+
+LZ4F_preferences_t lz4_preferences() {
+    LZ4F_preferences_t prefs{};
+    prefs.frameInfo.blockSizeID = LZ4F_max4MB;
+    prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+    return prefs;
+}
+
+std::size_t lz4_frame(std::string_view input, std::string& frame) {
+    static const LZ4F_preferences_t prefs = lz4_preferences();
+    const std::size_t bound = LZ4F_compressFrameBound(input.size(), &prefs);
+    if (frame.size() < bound) frame.resize(bound);
+    const std::size_t size = LZ4F_compressFrame(frame.data(), frame.size(), input.data(), input.size(), &prefs);
+    if (LZ4F_isError(size)) fail(ErrorKind::internal, "lz4 compression failed: {}", LZ4F_getErrorName(size));
+    return size;
+}
+
+// A content checksum in every frame, so corruption is caught while extracting.
+std::size_t zstd_frame(std::string_view input, std::string& frame) {
+    struct Context {
+        ZSTD_CCtx* cctx = ZSTD_createCCtx();
+        Context() {
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, kZstdLevel);
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+        }
+        ~Context() { ZSTD_freeCCtx(cctx); }
+        Context(const Context&) = delete;
+        Context& operator=(const Context&) = delete;
+    };
+    thread_local Context ctx;
+    if (ctx.cctx == nullptr) fail(ErrorKind::internal, "cannot start zstd compression");
+    const std::size_t bound = ZSTD_compressBound(input.size());
+    if (frame.size() < bound) frame.resize(bound);
+    const std::size_t size = ZSTD_compress2(ctx.cctx, frame.data(), frame.size(), input.data(), input.size());
+    if (ZSTD_isError(size)) fail(ErrorKind::internal, "zstd compression failed: {}", ZSTD_getErrorName(size));
+    return size;
+}
+
+void put_le(std::string& out, std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+// LZ4 frame format: magic, descriptor (version 01, independent blocks, 64 KiB blocks, no
+// checksums or content size), its header checksum, one block marked uncompressed (high bit
+// of its size), the end mark.
+constexpr std::size_t kLz4Overhead = 4 + 3 + 4 + 4;
+
+std::string lz4_stored(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size() + kLz4Overhead);
+    put_le(out, 0x184D2204u, 4);
+    const unsigned char descriptor[2] = {0x60, 0x40};
+    out.append(reinterpret_cast<const char*>(descriptor), 2);
+    out.push_back(static_cast<char>((XXH32(descriptor, 2, 0) >> 8) & 0xff));
+    put_le(out, 0x80000000u | raw.size(), 4);
+    out.append(raw);
+    put_le(out, 0, 4);
+    return out;
+}
+
+// zstd frame format (RFC 8878): magic, a single-segment header whose content size takes one
+// byte below 256 and two (minus 256) from there, one raw block that is also the last.
+std::size_t zstd_size_field(std::size_t raw_size) { return raw_size < 256 ? 1 : 2; }
+
+std::string zstd_stored(std::string_view raw) {
+    std::string out;
+    put_le(out, 0xFD2FB528u, 4);
+    if (zstd_size_field(raw.size()) == 1) {
+        out.push_back(static_cast<char>(0x20));
+        put_le(out, raw.size(), 1);
+    } else {
+        out.push_back(static_cast<char>(0x60));
+        put_le(out, raw.size() - 256, 2);
+    }
+    put_le(out, 1u | (raw.size() << 3), 3);
+    out.append(raw);
+    return out;
+}
+
+}  // namespace
+
+std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string& frame) {
+    switch (codec) {
+        case FrameCodec::lz4: return lz4_frame(input, frame);
+        case FrameCodec::zstd: return zstd_frame(input, frame);
+        case FrameCodec::none: break;
+    }
+    frame.assign(input);
+    return frame.size();
+}
+
+std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size) {
+    switch (codec) {
+        case FrameCodec::lz4: return raw_size + kLz4Overhead;
+        case FrameCodec::zstd: return 4 + 1 + zstd_size_field(raw_size) + 3 + raw_size;
+        case FrameCodec::none: break;
+    }
+    return raw_size;
+}
+
+std::string stored_frame(FrameCodec codec, std::string_view raw) {
+    if (raw.size() > kMaxStored) throw std::logic_error("stored frames hold at most 64 KiB");
+    switch (codec) {
+        case FrameCodec::lz4: return lz4_stored(raw);
+        case FrameCodec::zstd: return zstd_stored(raw);
+        case FrameCodec::none: break;
+    }
+    return std::string(raw);
+}
+
+}  // namespace cedana::images

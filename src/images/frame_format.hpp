@@ -1,0 +1,25 @@
+#pragma once
+// The frames a compressed checkpoint archive is made of. LZ4 and zstd both define a stream as
+// any sequence of frames, each decodable on its own, so an archive can be written as frames
+// compressed in parallel, and a frame can be set aside and written later, once its content
+// is known (a tar header whose size CRIU had not told yet).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cedana::images {
+
+// `none`: the frames are the bytes themselves (a plain tar).
+enum class FrameCodec { none, lz4, zstd };
+
+// Compresses `input` into one frame in `frame` (grown as needed) and returns the frame's
+// size. Throws cedana::Error when the library fails.
+std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string& frame);
+
+// A frame holding `raw` uncompressed, whose size depends only on raw's size, so that room
+// for it can be reserved before its content exists. raw must be at most 64 KiB.
+std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size);
+std::string stored_frame(FrameCodec codec, std::string_view raw);
+
+}  // namespace cedana::images

@@ -1,0 +1,109 @@
+#include "images/streamed_archive.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <vector>
+
+#include "images/tar_header.hpp"
+#include "util/error.hpp"
+
+namespace cedana::images {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Checkpoints hold process memory: only their owner reads them.
+constexpr unsigned kEntryMode = 0600;
+
+const std::string kZeros(2 * kTarBlock, '\0');
+
+}  // namespace
+
+std::optional<FrameCodec> streamed_codec(Compression c) {
+    switch (c) {
+        case Compression::tar: return FrameCodec::none;
+        case Compression::lz4: return FrameCodec::lz4;
+        case Compression::zstd: return FrameCodec::zstd;
+        case Compression::none:
+        case Compression::gzip:
+        case Compression::zlib: break;
+    }
+    return std::nullopt;
+}
+
+StreamedArchive::StreamedArchive(const fs::path& path, FrameCodec codec) : path_(path), mtime_(std::time(nullptr)) {
+    fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd_) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
+    frames_ = std::make_unique<ParallelFrameWriter>(fd_.get(), codec);
+}
+
+StreamedArchive::~StreamedArchive() = default;
+
+void StreamedArchive::add(std::string_view name, std::string_view content) {
+    if (open_) throw std::logic_error("add() while an entry is open");
+    frames_->write(tar_header(name, content.size(), kEntryMode, mtime_).data(), kTarBlock);
+    frames_->write(content.data(), content.size());
+    frames_->write(kZeros.data(), tar_padding(content.size()));
+}
+
+void StreamedArchive::add_fd(std::string_view name, int fd, std::uint64_t size) {
+    if (open_) throw std::logic_error("add_fd() while an entry is open");
+    frames_->write(tar_header(name, size, kEntryMode, mtime_).data(), kTarBlock);
+    std::uint64_t copied = 0;
+    while (copied < size) {
+        const std::span<char> room = frames_->space();
+        const ssize_t n = ::pread(fd, room.data(), std::min<std::uint64_t>(room.size(), size - copied), static_cast<off_t>(copied));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read image {} back: {}", name, std::strerror(errno));
+        if (n == 0) fail(ErrorKind::internal, "image {} is shorter than its {} bytes", name, size);
+        frames_->commit(static_cast<std::size_t>(n));
+        copied += static_cast<std::uint64_t>(n);
+    }
+    frames_->write(kZeros.data(), tar_padding(size));
+}
+
+void StreamedArchive::begin_entry(std::string_view name) {
+    if (open_) throw std::logic_error("begin_entry() while an entry is open");
+    // Refuse a bad name now rather than after its data.
+    (void)tar_header(name, 0, kEntryMode, mtime_);
+    open_ = OpenEntry{std::string(name), frames_->reserve(kTarBlock), 0};
+}
+
+void StreamedArchive::append(const void* data, std::size_t size) {
+    frames_->write(data, size);
+    open_->size += size;
+}
+
+std::span<char> StreamedArchive::space() { return frames_->space(); }
+
+void StreamedArchive::commit(std::size_t size) {
+    frames_->commit(size);
+    open_->size += size;
+}
+
+void StreamedArchive::end_entry() {
+    frames_->write(kZeros.data(), tar_padding(open_->size));
+    frames_->fill(open_->header, tar_header(open_->name, open_->size, kEntryMode, mtime_));
+    open_.reset();
+}
+
+void StreamedArchive::close() {
+    if (open_) throw std::logic_error("close() while an entry is open");
+    frames_->write(kZeros.data(), kZeros.size());
+    frames_->finish();
+}
+
+std::uint64_t StreamedArchive::size() const {
+    struct stat st{};
+    if (::fstat(fd_.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path_.string(), std::strerror(errno));
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+}  // namespace cedana::images
