@@ -21,14 +21,13 @@ start_counter_and_wait() {
     wait_for_lines "$TEST_DIR/orig.out" 3
 }
 
-# start_big_process [MIB]: a python process with MIB (default 8) MiB of dirtied memory
-# that, once "ready", prints a tick every 0.1 s. Sets PID.
+# start_big_process [MIB]: a python process holding MIB (default 8) MiB of random bytes,
+# which no compression shrinks, that never forks and, once "ready", prints a tick every
+# 0.1 s. Sets PID.
 start_big_process() {
     start_workload "$TEST_DIR/big.out" python3 -u -c '
-import sys, time
-b = bytearray(int(sys.argv[1]) * 1024 * 1024)
-for i in range(0, len(b), 4096):
-    b[i] = 1
+import os, sys, time
+b = os.urandom(int(sys.argv[1]) * 1024 * 1024)
 print("ready", flush=True)
 i = 0
 while True:
@@ -178,18 +177,7 @@ PY
     # 8 MiB that no compression shrinks: the images (~15 MiB) fit in 20 MiB, and the
     # images and the archive together would not. The memory images stream into the archive
     # without being written on their own.
-    start_workload "$TEST_DIR/big.out" python3 -u -c '
-import os, time
-b = os.urandom(8 * 1024 * 1024)
-print("ready", flush=True)
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
-    PID=$WORKLOAD_PID
-    wait_for_text "$TEST_DIR/big.out" ready
+    start_big_process 8
     mount_tmpfs "$TEST_DIR/full" size=20m
     cedana_dump "$PID" --dir "$TEST_DIR/full" --compression lz4 --name cp
     assert_success
@@ -201,18 +189,7 @@ while True:
 
 @test "a streamed dump (lz4, zstd, tar) that fills the disk fails with the cause, leaves nothing, process resumed" {
     start_daemon
-    start_workload "$TEST_DIR/orig.out" python3 -u -c '
-import os, time
-b = os.urandom(24 * 1024 * 1024)
-print("ready", flush=True)
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
-    PID=$WORKLOAD_PID
-    wait_for_text "$TEST_DIR/orig.out" ready
+    start_big_process 24
     # Room for CRIU's own small files, not for 24 MiB of memory that does not compress.
     mount_tmpfs "$TEST_DIR/full" size=4m
     local format
@@ -222,7 +199,7 @@ while True:
         assert_output --partial "cannot write the checkpoint archive"
         assert_output --partial "No space left on device"
         assert_dir_empty "$TEST_DIR/full"
-        assert_running "$PID" "$TEST_DIR/orig.out"
+        assert_running "$PID" "$TEST_DIR/big.out"
     done
     stop_daemon
 }
@@ -230,16 +207,7 @@ while True:
 @test "a disk that fills up while packing staged images (gzip, zlib: no room left for the archive) leaves nothing, process resumed" {
     start_daemon
     # One process that never forks, so that two dumps of it hold the same images.
-    start_workload "$TEST_DIR/orig.out" python3 -u -c '
-import time
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
-    PID=$WORKLOAD_PID
-    wait_for_lines "$TEST_DIR/orig.out" 3
+    start_big_process 1
     # Its images, counted by a dump that leaves it running; a file system with inodes for
     # exactly those (and the staging directory) has none left for the archive once CRIU is
     # done.
@@ -255,7 +223,7 @@ while True:
         assert_output --partial "No space left on device"
         refute_output --partial "CRIU could not dump"
         assert_dir_empty "$TEST_DIR/full"
-        assert_running "$PID" "$TEST_DIR/orig.out"
+        assert_running "$PID" "$TEST_DIR/big.out"
     done
     stop_daemon
 }

@@ -4,6 +4,7 @@
 
 #include "temp_dir.hpp"
 #include "test_bytes.hpp"
+#include "test_files.hpp"
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
@@ -42,10 +43,7 @@ void write_file(const fs::path& path, const std::string& content) {
     ASSERT_TRUE(out.good()) << path;
 }
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using cedana::testing::read_file;
 
 using cedana::testing::random_bytes;
 

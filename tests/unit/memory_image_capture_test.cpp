@@ -19,6 +19,7 @@
 #include "images/streamed_archive.hpp"
 #include "temp_dir.hpp"
 #include "test_bytes.hpp"
+#include "test_files.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -27,12 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using cedana::testing::random_bytes;
+using cedana::testing::read_file;
 using cedana::testing::TempDir;
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Opens an image the way CRIU does: an existing FIFO is opened, not replaced.
 util::UniqueFd open_like_criu(const fs::path& path) {

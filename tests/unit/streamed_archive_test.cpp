@@ -20,6 +20,7 @@
 #include "images/tar_header.hpp"
 #include "temp_dir.hpp"
 #include "test_bytes.hpp"
+#include "test_files.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -28,12 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using cedana::testing::random_bytes;
+using cedana::testing::read_file;
 using cedana::testing::TempDir;
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::string lz4_decompress(const std::string& frame, std::size_t expected) {
     LZ4F_dctx* dctx = nullptr;
