@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "util/error.hpp"
 
@@ -23,26 +22,32 @@ constexpr std::size_t kChunk = 4u << 20;
 
 ParallelFrameWriter::ParallelFrameWriter(int fd, FrameCodec codec)
     : fd_(fd), codec_(codec), window_(2 * std::max(1u, std::thread::hardware_concurrency())) {
-    filling_ = fresh_job();
     const off_t start = ::lseek(fd, 0, SEEK_CUR);
     if (start < 0) write_failed();
     offset_ = static_cast<std::uint64_t>(start);
+    filling_ = fresh_job();
+    writer_ = std::jthread([this] { write_loop(); });
 }
 
 ParallelFrameWriter::~ParallelFrameWriter() {
-    // On an error path, let the workers finish before their buffers go away.
-    for (auto& [job, done] : in_flight_) {
-        if (done.valid()) done.wait();
+    {
+        const std::lock_guard lock(mutex_);
+        closing_ = true;
     }
+    changed_.notify_all();
+    writer_.join();
 }
 
 std::unique_ptr<ParallelFrameWriter::Job> ParallelFrameWriter::fresh_job() {
-    if (!spare_.empty()) {
-        auto job = std::move(spare_.back());
-        spare_.pop_back();
-        job->used = 0;
-        job->gap.reset();
-        return job;
+    {
+        const std::lock_guard lock(mutex_);
+        if (!spare_.empty()) {
+            auto job = std::move(spare_.back());
+            spare_.pop_back();
+            job->used = 0;
+            job->gap.reset();
+            return job;
+        }
     }
     auto job = std::make_unique<Job>();
     job->input.resize(kChunk);
@@ -69,25 +74,24 @@ void ParallelFrameWriter::commit(std::size_t size) {
 }
 
 void ParallelFrameWriter::submit() {
-    // Room first: once a worker compresses the job, nothing may throw before the job is
-    // queued where the destructor waits for it.
-    make_room();
     auto job = std::move(filling_);
     filling_ = fresh_job();
-    std::future<void> done;
     if (codec_ != FrameCodec::none) {
         Job* raw = job.get();
-        done = std::async(std::launch::async, [raw, codec = codec_] {
+        job->compressed = std::async(std::launch::async, [raw, codec = codec_] {
             raw->frame_size = compress_frame(codec, std::string_view(raw->input.data(), raw->used), raw->frame);
         });
     }
-    in_flight_.emplace_back(std::move(job), std::move(done));
-    // Nothing to compress: the chunk goes out as it is, on this thread.
-    if (codec_ == FrameCodec::none) write_oldest();
+    queue(std::move(job));
 }
 
-void ParallelFrameWriter::make_room() {
-    while (in_flight_.size() >= window_) write_oldest();
+void ParallelFrameWriter::queue(std::unique_ptr<Job> job) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < window_ || error_; });
+    if (error_) std::rethrow_exception(error_);
+    queue_.push_back(std::move(job));
+    lock.unlock();
+    changed_.notify_all();
 }
 
 ParallelFrameWriter::Gap ParallelFrameWriter::reserve(std::size_t raw_size) {
@@ -95,21 +99,24 @@ ParallelFrameWriter::Gap ParallelFrameWriter::reserve(std::size_t raw_size) {
     auto job = fresh_job();
     const Gap gap = next_gap_++;
     job->gap = gap;
+    job->gap_raw_size = raw_size;
     job->frame.assign(stored_frame_size(codec_, raw_size), '\0');
     job->frame_size = job->frame.size();
-    pending_gaps_[gap] = raw_size;
-    make_room();
-    in_flight_.emplace_back(std::move(job), std::future<void>());
+    queue(std::move(job));
     return gap;
 }
 
 void ParallelFrameWriter::fill(Gap gap, std::string_view raw) {
-    while (!gaps_.contains(gap)) {
-        if (in_flight_.empty()) throw std::logic_error("fill() of a gap that was never reserved");
-        write_oldest();
+    std::uint64_t offset = 0;
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return gaps_.contains(gap) || error_; });
+        if (error_) std::rethrow_exception(error_);
+        const auto [at, raw_size] = gaps_.at(gap);
+        if (raw.size() != raw_size) throw std::logic_error("fill() with a size other than the reserved one");
+        offset = at;
+        gaps_.erase(gap);
     }
-    const auto [offset, raw_size] = gaps_.at(gap);
-    if (raw.size() != raw_size) throw std::logic_error("fill() with a size other than the reserved one");
     const std::string frame = stored_frame(codec_, raw);
     std::size_t done = 0;
     while (done < frame.size()) {
@@ -118,7 +125,6 @@ void ParallelFrameWriter::fill(Gap gap, std::string_view raw) {
         if (n <= 0) write_failed();
         done += static_cast<std::size_t>(n);
     }
-    gaps_.erase(gap);
 }
 
 void ParallelFrameWriter::write_out(const char* data, std::size_t size) {
@@ -132,25 +138,46 @@ void ParallelFrameWriter::write_out(const char* data, std::size_t size) {
     }
 }
 
-void ParallelFrameWriter::write_oldest() {
-    auto [job, done] = std::move(in_flight_.front());
-    in_flight_.pop_front();
-    if (done.valid()) done.get();
-    if (job->gap) {
-        gaps_[*job->gap] = {offset_, pending_gaps_.at(*job->gap)};
-        pending_gaps_.erase(*job->gap);
-        write_out(job->frame.data(), job->frame_size);
-    } else if (codec_ == FrameCodec::none) {
-        write_out(job->input.data(), job->used);
-    } else {
-        write_out(job->frame.data(), job->frame_size);
+void ParallelFrameWriter::write_loop() {
+    for (;;) {
+        Job* job = nullptr;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+            if (closing_) return;
+            job = queue_.front().get();
+        }
+        const std::uint64_t at = offset_;
+        try {
+            if (job->compressed.valid()) job->compressed.get();
+            if (codec_ == FrameCodec::none && !job->gap) {
+                write_out(job->input.data(), job->used);
+            } else {
+                write_out(job->frame.data(), job->frame_size);
+            }
+        } catch (...) {
+            {
+                const std::lock_guard lock(mutex_);
+                error_ = std::current_exception();
+            }
+            changed_.notify_all();
+            return;
+        }
+        {
+            const std::lock_guard lock(mutex_);
+            if (job->gap) gaps_[*job->gap] = {at, job->gap_raw_size};
+            spare_.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
+        changed_.notify_all();
     }
-    spare_.push_back(std::move(job));
 }
 
 void ParallelFrameWriter::finish() {
     if (filling_->used > 0) submit();
-    while (!in_flight_.empty()) write_oldest();
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.empty() || error_; });
+    if (error_) std::rethrow_exception(error_);
 }
 
 }  // namespace cedana::images

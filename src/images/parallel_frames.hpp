@@ -1,18 +1,24 @@
 #pragma once
 // Compression on every core: the stream is cut into 4 MiB chunks, each compressed as an
-// independent frame (frame_format.hpp) by a worker, and the frames are written in order.
-// Room for a frame can be reserved and filled in later, which is how a streamed archive
-// writes a tar header whose size is known only at the end of the entry.
+// independent frame (frame_format.hpp) by a worker, and a writer thread writes the frames in
+// order, so that neither compressing nor writing holds up whoever feeds the stream (CRIU,
+// through the memory image capture). Room for a frame can be reserved and filled in later,
+// which is how a streamed archive writes a tar header whose size is known only at the end
+// of the entry.
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <future>
 #include <map>
-#include <optional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "images/frame_format.hpp"
@@ -24,6 +30,7 @@ class ParallelFrameWriter final : public StreamSink {
 public:
     // Writes to `fd`, from its current offset on; the caller keeps the descriptor open.
     ParallelFrameWriter(int fd, FrameCodec codec);
+    // Abandons what finish() has not written.
     ~ParallelFrameWriter() override;
     ParallelFrameWriter(const ParallelFrameWriter&) = delete;
     ParallelFrameWriter& operator=(const ParallelFrameWriter&) = delete;
@@ -40,6 +47,7 @@ public:
     // Writes the reserved frame; `raw` must have the size given to reserve().
     void fill(Gap gap, std::string_view raw);
 
+    // Writes everything given so far. Throws cedana::Error when writing failed.
     void finish() override;
 
 private:
@@ -51,24 +59,33 @@ private:
         std::string frame;
         std::size_t frame_size = 0;
         std::optional<Gap> gap;
+        std::size_t gap_raw_size = 0;
+        // Last, so it is destroyed first: a std::async future waits for its worker, which
+        // uses the buffers above.
+        std::future<void> compressed;
     };
 
     void submit();
-    void make_room();
-    void write_oldest();
-    void write_out(const char* data, std::size_t size);
+    void queue(std::unique_ptr<Job> job);
     std::unique_ptr<Job> fresh_job();
+    void write_loop();
+    void write_out(const char* data, std::size_t size);
 
     int fd_;
     FrameCodec codec_;
-    std::uint64_t offset_;
+    std::uint64_t offset_;  // the writer thread's
     std::unique_ptr<Job> filling_;
-    std::deque<std::pair<std::unique_ptr<Job>, std::future<void>>> in_flight_;
-    std::vector<std::unique_ptr<Job>> spare_;
-    std::size_t window_;
     Gap next_gap_ = 0;
+    std::size_t window_;
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::unique_ptr<Job>> queue_;  // in output order: compressing, compressed
+    std::vector<std::unique_ptr<Job>> spare_;
     std::map<Gap, std::pair<std::uint64_t, std::size_t>> gaps_;  // written gaps: offset, raw size
-    std::map<Gap, std::size_t> pending_gaps_;                     // raw size of gaps not yet written
+    std::exception_ptr error_;
+    bool closing_ = false;
+    std::jthread writer_;
 };
 
 }  // namespace cedana::images
