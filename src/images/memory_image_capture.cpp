@@ -1,6 +1,7 @@
 #include "images/memory_image_capture.hpp"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -93,10 +94,22 @@ struct MemoryImageCapture::State {
     }
 
     void spill_out(Image& image) {
-        image.spill.reset(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-        if (!image.spill) fail(ErrorKind::failed_precondition, "cannot hold image {} aside in {}: {}", image.name, dir.string(), std::strerror(errno));
+        image.spill = scratch_file(image.name);
         write_spill(image, image.held.data(), image.held.size());
         image.held = std::string();
+    }
+
+    // Unlinked from the start where the file system can (O_TMPFILE), else right after it
+    // is made: either way it is gone with its descriptor.
+    util::UniqueFd scratch_file(const std::string& name) {
+        util::UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+        if (!fd && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+            std::string pattern = (dir / ".held-XXXXXX").string();
+            fd.reset(::mkostemp(pattern.data(), O_CLOEXEC));
+            if (fd && ::unlink(pattern.c_str()) != 0) fd.reset();
+        }
+        if (!fd) fail(ErrorKind::failed_precondition, "cannot hold image {} aside in {}: {}", name, dir.string(), std::strerror(errno));
+        return fd;
     }
 
     void write_spill(Image& image, const char* data, std::size_t size) {
