@@ -59,8 +59,10 @@ std::optional<ProcStat> read_stat(int pid) {
     ProcStat st;
     int tty = 0;
     int tpgid = 0;
+    // Fields 3-9, then rss (24) past faults, times, priorities, threads, start and size.
     if (close == nullptr ||
-        std::sscanf(close + 1, " %c %d %d %d %d %d %lu", &st.state, &st.ppid, &st.pgrp, &st.session, &tty, &tpgid, &st.flags) != 7) {
+        std::sscanf(close + 1, " %c %d %d %d %d %d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %*u %*u %ld", &st.state, &st.ppid,
+                    &st.pgrp, &st.session, &tty, &tpgid, &st.flags, &st.rss_pages) < 7) {
         return std::nullopt;
     }
     return st;

@@ -38,6 +38,7 @@ struct ProcStat {
     int pgrp = 0;
     int session = 0;
     unsigned long flags = 0;
+    long rss_pages = 0;  // resident set, in pages
 };
 
 // nullopt when there is no such process. Raw reads: the PID check runs it over every process.

@@ -22,7 +22,9 @@ void kill_tree(int root, std::chrono::milliseconds limit);
 
 // Waits, up to `limit`, until no process holds any of `pids` any more (as its PID, process
 // group or session), as long as the holders are zombies or exiting (they will be gone by
-// themselves). Returns the first PID still taken, or nullopt when all are free.
+// themselves). Returns the first PID still taken, or nullopt when all are free. A number
+// that no task has as its PID or process group is taken as free without looking further:
+// the rare session that outlived its leader and its leader's group is left to CRIU to find.
 std::optional<int> wait_until_reaped(const std::vector<int>& pids, std::chrono::milliseconds limit);
 
 }  // namespace cedana::proc

@@ -4,8 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+#include <vector>
+
 #include "jobs/process_state.hpp"
 #include "proc/process_info.hpp"
+#include "proc/process_tree.hpp"
 
 namespace cedana::proc {
 namespace {
@@ -60,6 +65,58 @@ TEST(ProcessSession, ALeaderOfItsOwnSessionIsInItsNamespace) {
     ::kill(child, SIGKILL);
     ::waitpid(child, nullptr, 0);
     EXPECT_FALSE(session_leader_outside_namespace(999999)) << "no such process: nothing to refuse";
+}
+
+}  // namespace
+}  // namespace cedana::proc
+
+namespace cedana::proc {
+namespace {
+
+TEST(PidCheck, AReapedChildsPidIsFreeALiveOneIsTaken) {
+    const pid_t gone = paused_child();
+    ASSERT_GT(gone, 0);
+    ASSERT_EQ(::kill(gone, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(gone, &status, 0), gone);
+    EXPECT_EQ(wait_until_reaped({gone}, std::chrono::milliseconds(0)), std::nullopt);
+
+    const pid_t live = paused_child();
+    ASSERT_GT(live, 0);
+    EXPECT_EQ(wait_until_reaped({gone, live}, std::chrono::milliseconds(0)), std::optional<int>(live));
+    ASSERT_EQ(::kill(live, SIGKILL), 0);
+    ASSERT_EQ(::waitpid(live, &status, 0), live);
+}
+
+TEST(PidCheck, AZombieHoldsItsPidUntilReaped) {
+    const pid_t child = paused_child();
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+    EXPECT_EQ(wait_until_reaped({child}, std::chrono::milliseconds(20)), std::optional<int>(child));
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_EQ(wait_until_reaped({child}, std::chrono::milliseconds(0)), std::nullopt);
+}
+
+}  // namespace
+}  // namespace cedana::proc
+
+namespace cedana::proc {
+namespace {
+
+TEST(ProcStatRss, GrowsWithTouchedMemory) {
+    const auto before = read_stat(::getpid());
+    ASSERT_TRUE(before);
+    EXPECT_GT(before->rss_pages, 0);
+    const std::size_t size = 64u << 20;
+    std::vector<char> memory(size, 1);
+    const auto after = read_stat(::getpid());
+    ASSERT_TRUE(after);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    EXPECT_GE(after->rss_pages - before->rss_pages, static_cast<long>(size / static_cast<std::size_t>(page)) * 9 / 10);
+    EXPECT_EQ(after->session, ::getsid(0));
 }
 
 }  // namespace
