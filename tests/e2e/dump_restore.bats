@@ -267,7 +267,7 @@ roundtrip() {
     assert_file_exists "$TEST_DIR/restored.pid"
     run cat "$TEST_DIR/restored.pid"
     assert_output "$pid"
-    wait_for_lines "$TEST_DIR/restored.out" 1
+    wait_for_lines "$TEST_DIR/restored.out" 2
     assert_counter_continues "$TEST_DIR/orig.out" "$TEST_DIR/restored.out"
 
     kill_restored "$pid"
