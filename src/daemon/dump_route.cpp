@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -196,8 +197,11 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
         std::sort(files.begin(), files.end());
         for (const auto& file : files) {
             util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-            if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
-            ctx.dump.archive->add_fd(file.filename().string(), fd.get(), fs::file_size(file));
+            struct stat st{};
+            if (!fd || ::fstat(fd.get(), &st) != 0) {
+                fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
+            }
+            ctx.dump.archive->add_fd(file.filename().string(), fd.get(), static_cast<std::uint64_t>(st.st_size));
         }
         ctx.dump.archive->close();
         resp.set_size(ctx.dump.archive->size());
