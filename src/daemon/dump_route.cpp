@@ -50,8 +50,8 @@ struct DumpState {
     images::Compression compression = images::Compression::none;
     fs::path final_path;
     std::optional<images::Staging> staging;
-    std::optional<images::FrameCodec> streamed;       // the archive is written while CRIU dumps
-    std::optional<images::StreamedArchive> archive;  // …into this
+    std::optional<images::StreamedArchive> archive;  // written while CRIU dumps (tar, lz4, zstd)
+    std::vector<int> tree;                           // the processes, as resolve-process found them
     proc::ProcessInfo process;
     images::Metadata meta;
     std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
@@ -113,13 +113,13 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     // Parsed now only to refuse unknown options early; applied by the handler.
     criu_opts probe;
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
-    ctx.dump.streamed = images::streamed_codec(ctx.dump.compression);
     next(ctx, req, resp);
 }
 
 void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     ctx.dump.process = proc::inspect(req.pid());
-    for (const int pid : proc::tree_of(req.pid())) {
+    ctx.dump.tree = proc::tree_of(req.pid());
+    for (const int pid : ctx.dump.tree) {
         if (pid == ::getpid()) {
             fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
                  req.pid());
@@ -173,7 +173,7 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
         fail(ErrorKind::invalid_argument, "{} already exists; choose another --name or --dir", ctx.dump.final_path.string());
     }
     ctx.dump.staging.emplace(req.dir(), req.name());
-    if (ctx.dump.streamed) ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *ctx.dump.streamed);
+    if (const auto codec = images::streamed_codec(ctx.dump.compression)) ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *codec);
     next(ctx, req, resp);
     resp.set_path(ctx.dump.final_path.string());
 }
@@ -242,7 +242,7 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
 void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     if (ctx.dump.archive) {
         // One memory image per process, and a few more for shared memory.
-        const int images = static_cast<int>(proc::tree_of(req.pid()).size()) + kSpareMemoryImages;
+        const int images = static_cast<int>(ctx.dump.tree.size()) + kSpareMemoryImages;
         images::MemoryImageCapture capture(ctx.dump.staging->work_dir(), images, *ctx.dump.archive);
         try {
             next(ctx, req, resp);
@@ -261,7 +261,7 @@ void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Nex
     }
     // A thread and an inotify instance (~0.8 ms) cost more than hashing a few MiB afterwards.
     std::uint64_t resident = 0;
-    for (const int pid : proc::tree_of(req.pid())) {
+    for (const int pid : ctx.dump.tree) {
         if (const auto st = proc::read_stat(pid)) resident += static_cast<std::uint64_t>(st->rss_pages) * kPageSize;
     }
     if (resident < kFollowFrom) {
