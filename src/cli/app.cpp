@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cli/commands/commands.hpp"
+#include "cli/command_groups.hpp"
 #include "cli/globals.hpp"
 #include "cli/help_formatter.hpp"
 #include "util/error.hpp"
@@ -74,20 +74,7 @@ void run(int argc, char** argv) {
     Globals globals;
     add_global_flags(root, globals);
 
-    add_daemon_commands(root, globals);
-    add_check_command(root, globals);
-    add_run_commands(root, globals);
-    add_manage_commands(root, globals);
-    add_dump_commands(root, globals);
-    add_restore_commands(root, globals);
-    add_freeze_commands(root, globals);
-    add_query_commands(root, globals);
-    add_job_commands(root, globals);
-    add_plugin_commands(root, globals);
-    add_k8s_commands(root, globals);
-    add_dump_vm_command(root, globals);
-    add_completion_command(root, globals);
-    add_version_command(root, globals);
+    add_commands(root, globals, command_word(root, argc, argv));
     enable_fallthrough(root);
     leave(parse_and_run(root, argc, argv));
 }
