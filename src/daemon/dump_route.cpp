@@ -2,11 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -190,19 +188,7 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
     if (ctx.dump.archive) {
         // The images are in the archive already; what CRIU wrote here itself (its log, its
         // statistics) and the metadata follow them.
-        std::vector<fs::path> files;
-        for (const auto& entry : fs::directory_iterator(staging.work_dir())) {
-            if (entry.is_regular_file()) files.push_back(entry.path());
-        }
-        std::sort(files.begin(), files.end());
-        for (const auto& file : files) {
-            util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-            struct stat st{};
-            if (!fd || ::fstat(fd.get(), &st) != 0) {
-                fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
-            }
-            ctx.dump.archive->add_fd(file.filename().string(), fd.get(), static_cast<std::uint64_t>(st.st_size));
-        }
+        ctx.dump.archive->add_files(staging.work_dir());
         ctx.dump.archive->close();
         resp.set_size(ctx.dump.archive->size());
         ctx.dump.archive.reset();

@@ -3,6 +3,7 @@
 // (and zlib for the zlib format).
 
 #include <filesystem>
+#include <vector>
 
 #include "images/compression.hpp"
 
@@ -14,9 +15,12 @@ namespace cedana::images {
 // 1 GiB lz4 pack: 2.0-2.45 s -> 1.46-1.70 s here). Their content is gone afterwards.
 enum class PackInput { keep, consume };
 
-// Writes the regular files of `dir` (not recursive: checkpoints are flat) into `archive`,
-// a tar stream compressed as `c` (not none). lz4 and zstd compress chunks on every core
-// (parallel_frames.hpp). Throws cedana::Error; the caller removes a partial archive.
+// The regular files of `dir`, sorted (not recursive: checkpoints are flat).
+std::vector<std::filesystem::path> regular_files(const std::filesystem::path& dir);
+
+// Writes the regular files of `dir` into `archive`, a tar stream compressed as `c` (not
+// none). tar, lz4 and zstd go through StreamedArchive (lz4 and zstd compress on every core);
+// gzip and zlib through libarchive. Throws cedana::Error; the caller removes a partial archive.
 void pack(const std::filesystem::path& dir, const std::filesystem::path& archive, Compression c, PackInput input = PackInput::keep);
 
 // Extracts `archive` into the existing, empty directory `dest`. Refuses, before writing

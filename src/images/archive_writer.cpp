@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "images/archive.hpp"
-#include "images/parallel_frames.hpp"
+#include "images/streamed_archive.hpp"
 #include "images/zlib_stream.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -55,28 +55,18 @@ la_ssize_t sink_write(archive* a, void* client, const void* buffer, size_t lengt
     }
 }
 
-// Codecs that beat libarchive's filters: zlib, which libarchive lacks, and lz4 and zstd on
-// every core.
-std::unique_ptr<StreamSink> own_codec(Compression c, std::FILE* out) {
-    switch (c) {
-        case Compression::zlib: return std::make_unique<ZlibWriter>(out);
-        case Compression::lz4: return std::make_unique<ParallelFrameWriter>(::fileno(out), FrameCodec::lz4);
-        case Compression::zstd: return std::make_unique<ParallelFrameWriter>(::fileno(out), FrameCodec::zstd);
-        default: return nullptr;
-    }
-}
-
+// zlib, which libarchive lacks, is our own codec behind libarchive's plain tar.
 void add_filter(archive* a, Compression c, const fs::path& path) {
     int rc = ARCHIVE_OK;
     switch (c) {
-        case Compression::tar:
-        case Compression::zlib:
-        case Compression::lz4:
-        case Compression::zstd: rc = archive_write_add_filter_none(a); break;
+        case Compression::zlib: rc = archive_write_add_filter_none(a); break;
         case Compression::gzip:
             rc = archive_write_add_filter_gzip(a);
             if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "gzip", "compression-level", "1");
             break;
+        case Compression::tar:
+        case Compression::lz4:
+        case Compression::zstd: throw std::logic_error("tar, lz4 and zstd are streamed, not written by libarchive");
         case Compression::none: throw std::logic_error("pack() needs an archive format");
     }
     if (rc != ARCHIVE_OK) archive_failed(a, path);
@@ -116,7 +106,7 @@ void add_file(archive* a, const fs::path& file, const std::string& name, const f
 
 }  // namespace
 
-void pack(const fs::path& dir, const fs::path& archive_path, Compression c, PackInput input) {
+std::vector<fs::path> regular_files(const fs::path& dir) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -124,10 +114,21 @@ void pack(const fs::path& dir, const fs::path& archive_path, Compression c, Pack
     }
     if (ec) fail(ErrorKind::failed_precondition, "cannot read checkpoint directory {}: {}", dir.string(), ec.message());
     std::sort(files.begin(), files.end());
+    return files;
+}
+
+void pack(const fs::path& dir, const fs::path& archive_path, Compression c, PackInput input) {
+    if (const auto codec = streamed_codec(c)) {
+        StreamedArchive streamed(archive_path, *codec);
+        streamed.add_files(dir, input);
+        streamed.close();
+        return;
+    }
+    const std::vector<fs::path> files = regular_files(dir);
 
     std::unique_ptr<std::FILE, FileCloser> out(std::fopen(archive_path.c_str(), "wbx"));
     if (!out) fail(ErrorKind::failed_precondition, "cannot create {}: {}", archive_path.string(), std::strerror(errno));
-    const std::unique_ptr<StreamSink> codec = own_codec(c, out.get());
+    const std::unique_ptr<StreamSink> codec = c == Compression::zlib ? std::make_unique<ZlibWriter>(out.get()) : nullptr;
 
     std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
     if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK) archive_failed(a.get(), archive_path);

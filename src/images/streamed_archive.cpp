@@ -1,6 +1,7 @@
 #include "images/streamed_archive.hpp"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,8 +54,9 @@ void StreamedArchive::add(std::string_view name, std::string_view content) {
     frames_->write(kZeros.data(), tar_padding(content.size()));
 }
 
-void StreamedArchive::add_fd(std::string_view name, int fd, std::uint64_t size) {
+void StreamedArchive::add_fd(std::string_view name, int fd, std::uint64_t size, PackInput input) {
     if (open_) throw std::logic_error("add_fd() while an entry is open");
+    bool release = input == PackInput::consume;
     frames_->write(tar_header(name, size, kEntryMode, mtime_).data(), kTarBlock);
     std::uint64_t copied = 0;
     while (copied < size) {
@@ -64,9 +66,21 @@ void StreamedArchive::add_fd(std::string_view name, int fd, std::uint64_t size) 
         if (n < 0) fail(ErrorKind::failed_precondition, "cannot read image {} back: {}", name, std::strerror(errno));
         if (n == 0) fail(ErrorKind::internal, "image {} is shorter than its {} bytes", name, size);
         frames_->commit(static_cast<std::size_t>(n));
+        // The bytes are in the frame writer's buffer now. A file system that cannot punch
+        // holes keeps the pages until the file is removed.
+        if (release && ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(copied), n) != 0) release = false;
         copied += static_cast<std::uint64_t>(n);
     }
     frames_->write(kZeros.data(), tar_padding(size));
+}
+
+void StreamedArchive::add_files(const fs::path& dir, PackInput input) {
+    for (const auto& file : regular_files(dir)) {
+        util::UniqueFd fd(::open(file.c_str(), (input == PackInput::consume ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+        struct stat st{};
+        if (!fd || ::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
+        add_fd(file.filename().string(), fd.get(), static_cast<std::uint64_t>(st.st_size), input);
+    }
 }
 
 void StreamedArchive::begin_entry(std::string_view name) {

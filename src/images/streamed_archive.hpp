@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "images/archive.hpp"
 #include "images/compression.hpp"
 #include "images/frame_format.hpp"
 #include "images/parallel_frames.hpp"
@@ -37,8 +38,11 @@ public:
 
     // A whole entry at once.
     void add(std::string_view name, std::string_view content);
-    // A regular file's content, read from `fd` (from its start) as entry `name`.
-    void add_fd(std::string_view name, int fd, std::uint64_t size);
+    // A regular file's content, read from `fd` (from its start) as entry `name`. With
+    // `consume`, the file's blocks are released as they are read (`fd` open for writing).
+    void add_fd(std::string_view name, int fd, std::uint64_t size, PackInput input = PackInput::keep);
+    // Every regular file of `dir` (checkpoints are flat), in name order.
+    void add_files(const std::filesystem::path& dir, PackInput input = PackInput::keep);
 
     // The open entry: one at a time, its size known at end_entry(). Its data is given by
     // append() or read straight into space() and commit()ted.
