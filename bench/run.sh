@@ -21,6 +21,8 @@
 #
 # Environment:
 #   ROUNDS=5          measured rounds (after one warm-up round)
+#   BENCH_CASES=...   only these cases, comma-separated (default: all of
+#                     "small none,memhog none,memhog lz4,memhog zstd")
 #   MEMHOG_MIB=1024   size of the memhog workload
 #   BENCH_OUT=FILE    also write the results (Markdown) to FILE
 #   BENCH_DIR=/var/tmp  where checkpoints go (one filesystem; needs ~3 x MEMHOG_MIB free)
@@ -211,6 +213,12 @@ criu_trial() { # criu_trial WORKLOAD MODE TAG
 
 # --- rounds ---------------------------------------------------------------------------------
 CASES=("small none" "memhog none" "memhog lz4" "memhog zstd")
+if [ -n "${BENCH_CASES:-}" ]; then
+    IFS=, read -r -a CASES <<<"$BENCH_CASES"
+    for c in "${CASES[@]}"; do
+        [[ "$c" =~ ^(small|memhog)\ (none|lz4|zstd)$ ]] || die "BENCH_CASES: \"$c\" is not one of: small none, memhog none, memhog lz4, memhog zstd"
+    done
+fi
 run_round() { # run_round N (0 = warm-up)
     local round=$1 i wl mode first
     for i in "${!CASES[@]}"; do
