@@ -28,17 +28,37 @@ namespace {
 
 constexpr std::uint64_t kChunk = kChecksumChunk;
 
+// Files up to this size are read through a small buffer: mapping, faulting in and unmapping
+// one costs more than copying it (a dump of a shell loop has ~20 such files: 0.6 -> 0.3 ms).
+constexpr std::uint64_t kReadUpTo = 1ull << 20;
+
+util::UniqueFd open_image(const fs::path& path, std::uint64_t& size) {
+    util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
+    struct stat st{};
+    if (::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path.string(), std::strerror(errno));
+    size = static_cast<std::uint64_t>(st.st_size);
+    return fd;
+}
+
+FileSum read_sum(int fd, const fs::path& path) {
+    char buffer[64 << 10];
+    StreamingChecksum sum;
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
+        if (n == 0) return sum.finish();
+        sum.update(buffer, static_cast<std::size_t>(n));
+    }
+}
+
 // A read-only mapping of a whole file, unmapped on destruction.
 class Mapping {
 public:
-    explicit Mapping(const fs::path& path) {
-        util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
-        struct stat st{};
-        if (::fstat(fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path.string(), std::strerror(errno));
-        size_ = static_cast<std::uint64_t>(st.st_size);
+    Mapping(int fd, std::uint64_t size, const fs::path& path) : size_(size) {
         if (size_ == 0) return;
-        void* addr = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+        void* addr = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
         if (addr == MAP_FAILED) fail(ErrorKind::failed_precondition, "cannot map {}: {}", path.string(), std::strerror(errno));
         data_ = static_cast<const unsigned char*>(addr);
     }
@@ -74,8 +94,20 @@ std::map<std::string, FileSum> checksum_dir(const fs::path& dir, const std::set<
 }
 
 std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::vector<std::string>& names, unsigned threads) {
+    std::map<std::string, FileSum> sums;
     std::vector<std::unique_ptr<Mapping>> maps;
-    for (const auto& name : names) maps.push_back(std::make_unique<Mapping>(dir / name));
+    std::vector<std::string> mapped;
+    for (const auto& name : names) {
+        const fs::path path = dir / name;
+        std::uint64_t size = 0;
+        const util::UniqueFd fd = open_image(path, size);
+        if (size <= kReadUpTo) {
+            sums[name] = read_sum(fd.get(), path);
+        } else {
+            maps.push_back(std::make_unique<Mapping>(fd.get(), size, path));
+            mapped.push_back(name);
+        }
+    }
 
     std::vector<std::vector<std::uint64_t>> digests(maps.size());
     std::vector<Job> jobs;
@@ -104,9 +136,7 @@ std::map<std::string, FileSum> checksum_files(const fs::path& dir, const std::ve
     for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
     work();
     pool.clear();
-
-    std::map<std::string, FileSum> sums;
-    for (std::size_t i = 0; i < maps.size(); ++i) sums[names[i]] = {maps[i]->size(), combine_chunk_digests(digests[i])};
+    for (std::size_t i = 0; i < maps.size(); ++i) sums[mapped[i]] = {maps[i]->size(), combine_chunk_digests(digests[i])};
     return sums;
 }
 
