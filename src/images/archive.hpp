@@ -1,6 +1,7 @@
 #pragma once
-// Packing a checkpoint directory into one archive file and back, in-process with libarchive
-// (and zlib for the zlib format).
+// Packing a checkpoint directory into one archive file and back, in-process: tar, lz4 and
+// zstd are written as a streamed archive, gzip and zlib through libarchive (zlib with our
+// own codec); libarchive reads them all.
 
 #include <filesystem>
 #include <vector>
