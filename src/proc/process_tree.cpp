@@ -93,10 +93,6 @@ std::map<int, Holders> holders_of(const std::vector<int>& pids) {
     return holders;
 }
 
-}  // namespace
-
-namespace {
-
 // The common case without reading all of /proc (1-2 ms): no task has the number as its own
 // PID or thread id (/proc/<n> covers both) or as its process group. A session can outlive
 // both its leader and its leader's group, so a session alone can still hold a number;
