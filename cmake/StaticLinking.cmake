@@ -2,22 +2,23 @@
 # libraries. The dynamic loader resolving the C++ symbols of gRPC, abseil, protobuf and
 # libstdc++ across those libraries was most of a CLI command's start-up (~9 of ~13 ms) and
 # ~7 MiB of the idle daemon's resident memory; every command pays it twice in a dump and
-# restore. Only glibc stays shared. The "unsecure" gRPC flavour leaves out TLS, which cedana
-# does not use (UNIX, VSOCK and plain TCP), and with it OpenSSL. The price: a security fix in
-# one of these libraries needs a rebuild of cedana, as with any static binary.
+# restore. Only glibc stays shared. gRPC is its secure flavour, with OpenSSL's libssl and
+# libcrypto, for TLS to and from a TCP daemon (transport/tls_credentials.hpp). The price: a
+# security fix in one of these libraries (OpenSSL's above all) needs a rebuild of cedana, as
+# with any static binary.
 #
 # Defines cedana_deps (what cedana_core links) and, through the link options, applies
 # itself to every executable of the project.
 
-pkg_check_modules(GRPC_UNSECURE REQUIRED grpc++_unsecure)
+pkg_check_modules(GRPC REQUIRED grpc++)
 
-# Debian's grpc++_unsecure.pc lists gRPC's own archives and abseil's; upb, re2, c-ares and
+# Debian's grpc++.pc lists gRPC's own archives and abseil's; upb, re2, c-ares and
 # address_sorting only come in through Requires.private of the shared build, so they are
 # named here.
 set(_cedana_static_names
-  grpc++_unsecure grpc_unsecure upb re2 cares address_sorting gpr protobuf
+  grpc++ grpc upb re2 cares address_sorting gpr protobuf ssl crypto
   archive sqlite3 zstd lz4 xxhash z)
-foreach(_name IN LISTS GRPC_UNSECURE_STATIC_LIBRARIES)
+foreach(_name IN LISTS GRPC_STATIC_LIBRARIES)
   if(_name MATCHES "^absl_")
     list(APPEND _cedana_static_names ${_name})
   endif()
@@ -38,7 +39,7 @@ target_link_libraries(cedana_deps INTERFACE
 # spdlog and fmt as headers: Debian ships them only as shared C++ libraries, which would
 # bring back a second, shared libstdc++.
 target_compile_definitions(cedana_deps INTERFACE SPDLOG_FMT_EXTERNAL)
-target_include_directories(cedana_deps SYSTEM INTERFACE ${GRPC_UNSECURE_INCLUDE_DIRS} ${Protobuf_INCLUDE_DIRS})
+target_include_directories(cedana_deps SYSTEM INTERFACE ${GRPC_INCLUDE_DIRS} ${Protobuf_INCLUDE_DIRS})
 
 # libstdc++ and libgcc in the binary; unused sections dropped, which also drops the writers
 # of libarchive's formats cedana never writes (7-Zip, XAR) with their references to liblzma,

@@ -6,10 +6,10 @@ set -euo pipefail
 PACKAGES=(
     cmake g++ make pkg-config
     libgrpc++-dev libgrpc-dev libabsl-dev libre2-dev libc-ares-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-    libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+    libssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
     libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
     libgtest-dev bats bats-assert bats-support bats-file
-    zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux gcc
+    zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux gcc openssl
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include "images/inspect/inspect.hpp"
 #include "images/metadata.hpp"
 #include "images/opened_checkpoint.hpp"
+#include "storage/location.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -43,6 +44,7 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
 }  // namespace
 
 void inspect_checkpoint(const std::string& checkpoint, const std::string& type) {
+    storage::check_served(checkpoint, "checkpoint");
     if (!fs::exists(checkpoint)) {
         fail(ErrorKind::not_found, "no checkpoint at {}: pass the path of a checkpoint directory or archive (checkpoint ids of jobs "
                                    "arrive with managed jobs)", checkpoint);

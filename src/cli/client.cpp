@@ -6,7 +6,9 @@
 #include <grpcpp/client_context.h>
 
 #include "api/metadata.hpp"
+#include "transport/auth_token.hpp"
 #include "transport/channel.hpp"
+#include "transport/listener_security.hpp"
 #include "util/error.hpp"
 
 namespace cedana::cli {
@@ -22,6 +24,8 @@ ErrorKind error_kind(grpc::StatusCode code) {
         case grpc::StatusCode::FAILED_PRECONDITION: return ErrorKind::failed_precondition;
         case grpc::StatusCode::UNAVAILABLE: return ErrorKind::unavailable;
         case grpc::StatusCode::UNIMPLEMENTED: return ErrorKind::unimplemented;
+        case grpc::StatusCode::UNAUTHENTICATED: return ErrorKind::unauthenticated;
+        case grpc::StatusCode::PERMISSION_DENIED: return ErrorKind::permission_denied;
         default: return ErrorKind::internal;
     }
 }
@@ -37,19 +41,47 @@ std::shared_ptr<grpc::Channel> kept(std::shared_ptr<grpc::Channel> channel) {
     return channel;
 }
 
+transport::ChannelSecurity channel_security(const config::Config& config) {
+    const auto& c = config.connection;
+    // A CA to trust, or a certificate to show, only makes sense over TLS.
+    const bool tls = c.tls || !c.tls_ca.empty() || !c.tls_client_cert.empty();
+    return {.tls = tls, .tls_files = {.ca = c.tls_ca, .cert = c.tls_client_cert, .key = c.tls_client_key}};
+}
+
+// The token goes where the kernel cannot name the caller; never unencrypted off this machine.
+std::string authorization(const config::Config& config, const transport::Endpoint& endpoint, bool tls) {
+    if (endpoint.protocol == transport::Protocol::unix_socket) return {};
+    const std::string token = transport::load_token(config.connection.auth_token, config.connection.auth_token_file, false);
+    if (token.empty()) return {};
+    if (endpoint.protocol == transport::Protocol::tcp && !tls && !transport::is_loopback(endpoint.host)) {
+        fail(ErrorKind::invalid_argument,
+             "refusing to send the auth token unencrypted to {}, which is not a loopback address: connect with --tls (and --tls-ca "
+             "FILE for a daemon whose certificate your system does not trust)",
+             endpoint.display());
+    }
+    return transport::bearer(token);
+}
+
 }  // namespace
 
 Client::Client(const config::Config& config, std::string override_json, bool profiling)
     : endpoint_(transport::parse_endpoint(config.address, config.protocol)),
-      override_json_(std::move(override_json)),
+      security_(channel_security(config)),
+      authorization_(authorization(config, endpoint_, security_.tls)),
+      override_json_(config::without_fixed_section(override_json)),
       profiling_(profiling),
-      stub_(v1::Daemon::NewStub(kept(transport::connect(endpoint_)))) {}
+      stub_(v1::Daemon::NewStub(kept(transport::connect(endpoint_, security_)))) {}
+
+void Client::prepare(grpc::ClientContext& context) const {
+    if (profiling_) context.AddMetadata(api::kProfilingKey, "1");
+    if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
+    if (!authorization_.empty()) context.AddMetadata(transport::kAuthorizationKey, authorization_);
+}
 
 template <typename Req, typename Resp, typename Method>
 Resp Client::call(Method method, const Req& req) {
     grpc::ClientContext context;
-    if (profiling_) context.AddMetadata(api::kProfilingKey, "1");
-    if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
+    prepare(context);
     Resp resp;
     const grpc::Status status = ((*stub_).*method)(&context, req, &resp);
     profile_.reset();
@@ -61,7 +93,7 @@ Resp Client::call(Method method, const Req& req) {
     if (status.ok()) return resp;
     // The daemon's handlers never answer UNAVAILABLE: it means nothing answered at the address.
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-        throw Error(ErrorKind::unavailable, transport::unreachable_message(endpoint_));
+        throw Error(ErrorKind::unavailable, transport::unavailable_message(endpoint_, security_, status.error_message()));
     }
     throw Error(error_kind(status.error_code()), status.error_message());
 }
@@ -99,7 +131,7 @@ v1::ListCheckpointsResp Client::list_checkpoints(const v1::ListCheckpointsReq& r
 }
 
 std::unique_ptr<grpc::ClientReaderWriter<v1::AttachReq, v1::AttachResp>> Client::attach(grpc::ClientContext& context) {
-    if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
+    prepare(context);
     return stub_->Attach(&context);
 }
 

@@ -8,13 +8,16 @@
 
 #include "cedana/daemon/v1/daemon.grpc.pb.h"
 #include "config/config.hpp"
+#include "transport/channel.hpp"
 #include "transport/endpoint.hpp"
 
 namespace cedana::cli {
 
 class Client {
 public:
-    // `override_json` is the call's --config, forwarded so the daemon applies it too.
+    // `override_json` is the call's --config, forwarded so the daemon applies it too (but for
+    // the connection settings, which are this side's own). Over TCP and VSOCK every call
+    // carries the auth token of `config`; TLS as config.connection says.
     Client(const config::Config& config, std::string override_json, bool profiling);
 
     cedana::daemon::v1::HealthCheckResp health_check(const cedana::daemon::v1::HealthCheckReq& req);
@@ -38,7 +41,12 @@ private:
     template <typename Req, typename Resp, typename Method>
     Resp call(Method method, const Req& req);
 
+    // Adds what every call sends along: --config, the profiling wish, the token.
+    void prepare(grpc::ClientContext& context) const;
+
     transport::Endpoint endpoint_;
+    transport::ChannelSecurity security_;
+    std::string authorization_;  // "Bearer <token>", or empty
     std::string override_json_;
     bool profiling_;
     std::unique_ptr<cedana::daemon::v1::Daemon::Stub> stub_;

@@ -18,12 +18,16 @@ struct Globals {
     std::string config_json;
     std::string config_dir;
     bool profiling = false;
+    bool tls = false;
+    std::string tls_ca;
+    std::string tls_cert;
+    std::string tls_key;
 
     CLI::Option* address_opt = nullptr;
     CLI::Option* protocol_opt = nullptr;
 
-    // The configuration for this call: file, environment, --config, then --address and
-    // --protocol when given.
+    // The configuration for this call: file, environment, --config, then --address,
+    // --protocol and the TLS flags when given.
     [[nodiscard]] config::Loaded load_config() const;
     // A client for the daemon this call's configuration names, forwarding --config.
     [[nodiscard]] Client client() const;

@@ -34,7 +34,8 @@ std::string format_profile(const cedana::daemon::v1::Profile& profile) {
     }
     out += fmt::format("\n{:<{}}  {}\n", "COMPONENT", comp_w, "TOTAL");
     for (const auto& component : order) out += fmt::format("{:<{}}  {}\n", component, comp_w, format_duration_ns(totals[component]));
-    out += fmt::format("{:<{}}  {}\n", "all", comp_w, format_duration_ns(total));
+    // Lower case, as Cedana's summary ends, for the scripts that look for it.
+    out += fmt::format("{:<{}}  {}\n", "total", comp_w, format_duration_ns(total));
     return out;
 }
 

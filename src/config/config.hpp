@@ -48,7 +48,31 @@ struct Config {
         std::string lib_dir;
         std::string bin_dir;
     } plugins;
+
+    // Set where the daemon starts and never by a request's --config (config::kFixedSection).
+    struct Connection {
+        std::string auth_token;       // TCP and VSOCK calls carry it; CEDANA_AUTH_TOKEN
+        std::string auth_token_file;  // or the token's file (the daemon's: readable by its owner only)
+        // The daemon's TLS for TCP: its certificate and key, and the CA its clients'
+        // certificates must be signed by (mutual TLS) when set.
+        std::string tls_cert;
+        std::string tls_key;
+        std::string tls_client_ca;
+        int remote_uid = -1;  // whom `run` over TCP/VSOCK runs as; -1: refused
+        int remote_gid = -1;  // -1: that user's primary group
+        std::string socket_group;  // group given the UNIX socket (daemon start --group)
+        // The CLI's side: TLS to a TCP daemon (--tls), the CA it trusts (--tls-ca), and its
+        // certificate for mutual TLS (--tls-cert, --tls-key).
+        bool tls = false;
+        std::string tls_ca;
+        std::string tls_client_cert;
+        std::string tls_client_key;
+    } connection;
 };
+
+// The section that only the daemon's own configuration sets: a request's --config may not
+// change who may call it or as whom remote jobs run.
+inline constexpr const char* kFixedSection = "connection";
 
 struct Sources {
     std::string config_dir;                       // empty: CEDANA_CONFIG_DIR, else /etc/cedana
@@ -70,6 +94,13 @@ Loaded load(const Sources& sources);
 // `base` (a Loaded::json) with a --config document merged over it: what the daemon does
 // with the configuration a client sends along with one request.
 Loaded with_override(const nlohmann::json& base, const std::string& override_json);
+
+// with_override for a request a client sent: refuses an override of kFixedSection.
+Loaded with_request_override(const nlohmann::json& base, const std::string& override_json);
+
+// A --config document without kFixedSection, as the CLI forwards it to the daemon (the
+// connection settings are the CLI's own: its token, its TLS files).
+std::string without_fixed_section(const std::string& override_json);
 
 // The defaults merged with the environment, as JSON with canonical keys.
 nlohmann::json defaults_with_env(const std::map<std::string, std::string>& env);

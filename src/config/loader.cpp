@@ -1,4 +1,9 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +13,7 @@
 #include "config/config.hpp"
 #include "config/schema.hpp"
 #include "util/error.hpp"
+#include "util/unique_fd.hpp"
 
 extern char** environ;
 
@@ -98,6 +104,19 @@ Config to_struct(const json& doc) {
     c.criu.options = doc.at("criu").at("options");
     c.plugins.lib_dir = doc.at("plugins").at("lib_dir").get<std::string>();
     c.plugins.bin_dir = doc.at("plugins").at("bin_dir").get<std::string>();
+    const auto& conn = doc.at("connection");
+    c.connection.auth_token = conn.at("auth_token").get<std::string>();
+    c.connection.auth_token_file = conn.at("auth_token_file").get<std::string>();
+    c.connection.tls_cert = conn.at("tls_cert").get<std::string>();
+    c.connection.tls_key = conn.at("tls_key").get<std::string>();
+    c.connection.tls_client_ca = conn.at("tls_client_ca").get<std::string>();
+    c.connection.remote_uid = conn.at("remote_uid").get<int>();
+    c.connection.remote_gid = conn.at("remote_gid").get<int>();
+    c.connection.socket_group = conn.at("socket_group").get<std::string>();
+    c.connection.tls = conn.at("tls").get<bool>();
+    c.connection.tls_ca = conn.at("tls_ca").get<std::string>();
+    c.connection.tls_client_cert = conn.at("tls_client_cert").get<std::string>();
+    c.connection.tls_client_key = conn.at("tls_client_key").get<std::string>();
     return c;
 }
 
@@ -113,16 +132,38 @@ json read_file(const fs::path& path) {
     }
 }
 
+// Whether `doc` holds the auth token, which only its owner may then read.
+bool holds_secret(const json& doc) {
+    for (const auto& [key, section] : doc.items()) {
+        if (fold_key(key) != fold_key(kFixedSection) || !section.is_object()) continue;
+        for (const auto& [sub, value] : section.items()) {
+            if (fold_key(sub) == fold_key("auth_token") && value.is_string() && !value.get<std::string>().empty()) return true;
+        }
+    }
+    return false;
+}
+
 void write_file(const fs::path& path, const json& doc) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.parent_path().string(), ec.message());
-    // Written aside and renamed, so a crash never leaves a half-written configuration.
+    // Written aside and renamed, so a crash never leaves a half-written configuration; created
+    // with its final mode, so a token in it is never readable by others, not even for a moment.
     const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << doc.dump(2) << '\n';
-        if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write {}", tmp.string());
+    fs::remove(tmp, ec);
+    const util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, holds_secret(doc) ? 0600 : 0644));
+    if (!fd) fail(ErrorKind::failed_precondition, "cannot write {}: {}", tmp.string(), std::strerror(errno));
+    const std::string text = doc.dump(2) + "\n";
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int err = errno;
+            fs::remove(tmp, ec);
+            fail(ErrorKind::failed_precondition, "cannot write {}: {}", tmp.string(), std::strerror(err));
+        }
+        rest.remove_prefix(static_cast<std::size_t>(n));
     }
     fs::rename(tmp, path, ec);
     if (ec) {
@@ -181,6 +222,39 @@ Loaded with_override(const json& base, const std::string& override_json) {
     }
     loaded.config = to_struct(loaded.json);
     return loaded;
+}
+
+Loaded with_request_override(const json& base, const std::string& override_json) {
+    if (!override_json.empty()) {
+        const json doc = json::parse(override_json, nullptr, false);
+        if (doc.is_object()) {
+            for (const auto& [key, value] : doc.items()) {
+                if (fold_key(key) == fold_key(kFixedSection)) {
+                    fail(ErrorKind::permission_denied,
+                         "--config: {}.* cannot be changed by a request; it is set in the daemon's own configuration where it starts",
+                         kFixedSection);
+                }
+            }
+        }
+    }
+    return with_override(base, override_json);
+}
+
+std::string without_fixed_section(const std::string& override_json) {
+    if (override_json.empty()) return override_json;
+    json doc = json::parse(override_json, nullptr, false);
+    if (!doc.is_object()) return override_json;  // the daemon names what is wrong with it
+    bool removed = false;
+    for (auto it = doc.begin(); it != doc.end();) {
+        if (fold_key(it.key()) == fold_key(kFixedSection)) {
+            it = doc.erase(it);
+            removed = true;
+        } else {
+            ++it;
+        }
+    }
+    if (!removed) return override_json;
+    return doc.empty() ? std::string() : doc.dump();
 }
 
 bool init_file(const Sources& sources) {

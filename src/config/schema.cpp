@@ -30,6 +30,20 @@ const std::vector<Field>& table() {
         {"criu", "options", Kind::object, json::object()},
         {"plugins", "lib_dir", Kind::string, "/usr/local/lib/cedana"},
         {"plugins", "bin_dir", Kind::string, "/usr/local/bin"},
+        // Who may call the daemon, and how (README, Security). Both sides read the token;
+        // the tls_* fields without "client" are the daemon's, the rest the CLI's.
+        {"connection", "auth_token", Kind::string, "", {}, 0, "CEDANA_AUTH_TOKEN"},
+        {"connection", "auth_token_file", Kind::string, ""},
+        {"connection", "tls_cert", Kind::string, ""},
+        {"connection", "tls_key", Kind::string, ""},
+        {"connection", "tls_client_ca", Kind::string, ""},
+        {"connection", "remote_uid", Kind::integer, -1, {}, -1},
+        {"connection", "remote_gid", Kind::integer, -1, {}, -1},
+        {"connection", "socket_group", Kind::string, ""},
+        {"connection", "tls", Kind::boolean, false},
+        {"connection", "tls_ca", Kind::string, ""},
+        {"connection", "tls_client_cert", Kind::string, ""},
+        {"connection", "tls_client_key", Kind::string, ""},
     };
     return all;
 }
@@ -55,6 +69,7 @@ std::string kind_name(const Field& field) {
 std::string Field::dotted() const { return section.empty() ? key : section + "." + key; }
 
 std::string Field::env_name() const {
+    if (!env.empty()) return env;
     std::string name = "CEDANA_" + (section.empty() ? key : section + "_" + key);
     std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::toupper(c); });
     return name;

@@ -20,6 +20,7 @@ struct Field {
     nlohmann::json fallback;
     std::vector<std::string> choices = {};  // for Kind::choice
     int min = 0;                            // for Kind::integer
+    std::string env = {};                   // the environment variable, when not CEDANA_<SECTION>_<KEY>
 
     // "checkpoint.compression", or "address" for a top-level field.
     [[nodiscard]] std::string dotted() const;

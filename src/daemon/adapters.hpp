@@ -11,7 +11,7 @@ namespace cedana::daemon::adapters {
 
 // Applies the configuration the client sent for this one request.
 inline constexpr auto request_config = [](auto& ctx, auto& req, auto& resp, const auto& next) {
-    auto loaded = config::with_override(ctx.base_config, ctx.config_override);
+    auto loaded = config::with_request_override(ctx.base_config, ctx.config_override);
     for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
     ctx.config = std::move(loaded.config);
     next(ctx, req, resp);

@@ -30,6 +30,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
+#include "storage/location.hpp"
 #include "util/busy_set.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -104,7 +105,12 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     const int streams = req.streams() != 0 ? req.streams() : ctx.config.checkpoint.streams;
     if (streams >= 2) fail(ErrorKind::unimplemented, "--streams {}: streamed checkpoints are not available yet; omit --streams", streams);
     if (req.streams() < 0) fail(ErrorKind::invalid_argument, "--streams {}: must be 2 or more", req.streams());
-    if (req.dir().empty()) req.set_dir(ctx.config.checkpoint.dir);
+    if (req.dir().empty()) {
+        storage::check_served(ctx.config.checkpoint.dir, "checkpoint.dir");
+        req.set_dir(ctx.config.checkpoint.dir);
+    } else {
+        storage::check_served(req.dir(), "--dir");
+    }
     if (!req.name().empty() && (req.name().find('/') != std::string::npos || req.name() == "." || req.name() == "..")) {
         fail(ErrorKind::invalid_argument, "--name \"{}\": a checkpoint name cannot contain '/'", req.name());
     }

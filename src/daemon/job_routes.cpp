@@ -13,6 +13,7 @@
 #include "daemon/adapters.hpp"
 #include "jobs/names.hpp"
 #include "jobs/process_state.hpp"
+#include "jobs/remote_identity.hpp"
 #include "jobs/spawn.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/fs_identity.hpp"
@@ -75,14 +76,21 @@ bool is_running(const jobs::Job& job) {
 }
 
 // Who the job runs as. Over the UNIX socket the kernel's word on the caller wins over what
-// the request claims; TCP and VSOCK carry no credentials, so there the request's own
-// uid/gid are used (those transports already grant root's powers to whoever reaches them).
+// the request claims. TCP and VSOCK carry no credentials, so a remote job runs as the
+// daemon's configured remote identity (jobs/remote_identity.hpp); the request's uid and gid
+// are never used.
 void apply_identity(const RequestContext& ctx, const v1::RunReq& req, jobs::SpawnSpec& spec) {
     const auto caller = transport::peer_credentials(ctx.peer);
     if (!caller) {
-        spec.uid = req.uid();
-        spec.gid = req.gid();
-        spec.groups.assign(req.groups().begin(), req.groups().end());
+        if (req.as_root()) {
+            fail(ErrorKind::permission_denied,
+                 "--as-root is refused over tcp and vsock: a remote caller's identity cannot be checked, and remote jobs run as the "
+                 "daemon's connection.remote_uid");
+        }
+        auto id = jobs::remote_identity(ctx.config.connection.remote_uid, ctx.config.connection.remote_gid);
+        spec.uid = id.uid;
+        spec.gid = id.gid;
+        spec.groups = std::move(id.groups);
         return;
     }
     if (req.as_root() && caller->uid != 0) {

@@ -24,6 +24,7 @@
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
 #include "proc/session_holder.hpp"
+#include "storage/location.hpp"
 #include "util/error.hpp"
 #include "util/owned_children.hpp"
 #include "util/unique_fd.hpp"
@@ -95,6 +96,7 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
 void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (req.type() != "process") fail(ErrorKind::unimplemented, "restore of type \"{}\" is not available yet", req.type());
     if (req.path().empty()) fail(ErrorKind::invalid_argument, "--path is required: the checkpoint directory or archive to restore");
+    storage::check_served(req.path(), "--path");
     criu_opts probe;
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
     next(ctx, req, resp);

@@ -28,6 +28,8 @@ grpc::StatusCode status_code(ErrorKind kind) {
         case ErrorKind::failed_precondition: return grpc::StatusCode::FAILED_PRECONDITION;
         case ErrorKind::unavailable: return grpc::StatusCode::UNAVAILABLE;
         case ErrorKind::unimplemented: return grpc::StatusCode::UNIMPLEMENTED;
+        case ErrorKind::unauthenticated: return grpc::StatusCode::UNAUTHENTICATED;
+        case ErrorKind::permission_denied: return grpc::StatusCode::PERMISSION_DENIED;
         case ErrorKind::internal: return grpc::StatusCode::INTERNAL;
     }
     return grpc::StatusCode::INTERNAL;
@@ -44,6 +46,7 @@ std::string metadata(const grpc::ServerContext& context, const char* key) {
 // Runs one request: builds its context, runs `route`, reports errors and timings.
 template <typename Route>
 grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Route&& route) {
+    if (auto refused = guard_.admit(context, what); !refused.ok()) return refused;
     RequestContext ctx;
     ctx.base_config = config_;
     ctx.config_override = metadata(context, api::kConfigKey);
@@ -52,7 +55,9 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.adopt_child = [this](int pid) { reaper_.adopt(pid, [this, pid](int status) { job_ended(pid, status); }); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     ctx.keep_hub = [this](const std::string& jid, std::shared_ptr<IoHub> hub) { keep_hub(jid, std::move(hub)); };
-    const bool profiling = metadata(context, api::kProfilingKey) == "1" || config_.at("profiling").at("enabled").get<bool>();
+    // The CLI decides whether timings are printed (its --profiling or Profiling.Enabled) and
+    // asks for them; unasked, the steps go untimed.
+    const bool profiling = metadata(context, api::kProfilingKey) == "1";
     pipeline::Profile profile;
     grpc::Status status = grpc::Status::OK;
     try {
@@ -91,6 +96,7 @@ std::shared_ptr<IoHub> Service::hub_of(const std::string& jid) {
 }
 
 grpc::Status Service::Attach(grpc::ServerContext* context, grpc::ServerReaderWriter<v1::AttachResp, v1::AttachReq>* stream) {
+    if (auto refused = guard_.admit(*context, "attach"); !refused.ok()) return refused;
     v1::AttachReq first;
     if (!stream->Read(&first)) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "attach: name the job first");
     std::optional<jobs::Job> job = first.jid().empty() ? store_.job_by_pid(first.pid()) : store_.job(first.jid());

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "daemon/call_guard.hpp"
 #include "daemon/io_hub.hpp"
 #include "daemon/reaper.hpp"
 #include "jobs/store.hpp"
@@ -20,7 +21,8 @@ namespace cedana::daemon {
 class Service final : public cedana::daemon::v1::Daemon::Service {
 public:
     // `config` is the daemon's merged configuration (config::Loaded::json).
-    Service(nlohmann::json config, jobs::Store& store) : config_(std::move(config)), store_(store) {}
+    Service(nlohmann::json config, jobs::Store& store, CallGuard guard)
+        : config_(std::move(config)), store_(store), guard_(std::move(guard)) {}
 
     grpc::Status HealthCheck(grpc::ServerContext* context, const cedana::daemon::v1::HealthCheckReq* request,
                              cedana::daemon::v1::HealthCheckResp* response) override;
@@ -58,6 +60,7 @@ private:
 
     nlohmann::json config_;
     jobs::Store& store_;
+    CallGuard guard_;
     Reaper reaper_;
     std::mutex relays_mutex_;
     std::vector<std::unique_ptr<proc::TtyRelay>> relays_;

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <vector>
 
+#include "engine/criu_binary.hpp"
 #include "health/sections.hpp"
 #include "util/subprocess.hpp"
 
@@ -160,7 +161,9 @@ Section criu_section(const CheckOptions& options) {
     Section section{"CRIU", {}};
     const auto& criu = options.criu_binary;
     if (const auto problem = binary_problem(criu)) {
-        section.results.push_back(error("Binary", *problem, kProvisionHint));
+        const std::string passed_over = criu.empty() ? engine::passed_over_criu() : std::string();
+        section.results.push_back(
+            error("Binary", passed_over.empty() ? *problem : fmt::format("not found ({}, not used)", passed_over), kProvisionHint));
         return section;
     }
     section.results.push_back(ok("Binary", criu));

@@ -59,7 +59,50 @@ std::string extension(Compression c) {
     return "";
 }
 
+std::optional<Compression> from_extension(const std::string& file_name) {
+    // Longest first: ".tar" ends none of the others' names but is the tail of none of them
+    // either, so any order works; this one reads as the table does.
+    for (const auto& n : kAll) {
+        const std::string_view ext = n.ext;
+        if (!ext.empty() && file_name.size() > ext.size() && std::string_view(file_name).ends_with(ext)) return n.c;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+Compression from_content(const fs::path& path);
+
+std::string known_extensions() {
+    std::string out;
+    for (const auto& n : kAll) {
+        if (*n.ext == '\0') continue;
+        out += (out.empty() ? "" : ", ") + std::string(n.ext);
+    }
+    return out;
+}
+
+}  // namespace
+
 Compression detect(const fs::path& path) {
+    const Compression content = from_content(path);
+    if (content == Compression::none) return content;
+    const auto named = from_extension(path.filename().string());
+    if (!named) {
+        fail(ErrorKind::invalid_argument,
+             "{}: its name ends in no checkpoint extension cedana knows ({}); it holds a {} archive: rename it to end in {}",
+             path.string(), known_extensions(), name_of(content), extension(content));
+    }
+    if (*named != content) {
+        fail(ErrorKind::invalid_argument, "{}: its name says {} ({}) but it holds a {} archive: rename it to end in {}", path.string(),
+             name_of(*named), extension(*named), name_of(content), extension(content));
+    }
+    return content;
+}
+
+namespace {
+
+Compression from_content(const fs::path& path) {
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) fail(ErrorKind::not_found, "checkpoint {} does not exist", path.string());
@@ -84,5 +127,7 @@ Compression detect(const fs::path& path) {
          "{} is not a checkpoint cedana can read: expected a directory or a tar archive (plain, gzip, lz4, zlib or zstd)",
          path.string());
 }
+
+}  // namespace
 
 }  // namespace cedana::images

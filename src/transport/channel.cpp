@@ -54,10 +54,47 @@ std::shared_ptr<grpc::Channel> connect_unix(const Endpoint& endpoint) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> connect(const Endpoint& endpoint) {
+std::string unavailable_message(const Endpoint& endpoint, const ChannelSecurity& security, const std::string& grpc_message) {
+    const auto says = [&](const char* what) { return grpc_message.find(what) != std::string::npos; };
+    if (endpoint.protocol != Protocol::tcp) return unreachable_message(endpoint);
+    if (security.tls) {
+        if (says("CERTIFICATE_VERIFY_FAILED") || says("certificate verify failed") || says("Peer name") || says("peer name")) {
+            return fmt::format("cannot connect to the daemon at {}: its TLS certificate is not trusted ({}); pass the CA that signed it "
+                               "with --tls-ca FILE, and connect by a name or address the certificate holds",
+                               endpoint.display(), grpc_message);
+        }
+        if (says("WRONG_VERSION_NUMBER") || says("wrong version number") || says("packet length too long") || says("HTTP_REQUEST")) {
+            return fmt::format("cannot connect to the daemon at {}: it does not speak TLS; drop --tls, or give the daemon "
+                               "connection.tls_cert and connection.tls_key",
+                               endpoint.display());
+        }
+        if (says("alert") || says("certificate required") || says("handshake")) {
+            return fmt::format("cannot connect to the daemon at {}: the TLS handshake failed ({}); if the daemon asks for client "
+                               "certificates, pass --tls-cert and --tls-key with one its CA signed",
+                               endpoint.display(), grpc_message);
+        }
+        // TLS 1.3 finishes the client's side of the handshake before the daemon checks the
+        // client's certificate, so a refused (or missing) one shows as a closed socket.
+        if (says("Socket closed") || says("Connection reset")) {
+            return fmt::format("cannot connect to the daemon at {}: it closed the TLS connection, as a daemon that requires client "
+                               "certificates does without one its CA signed: pass --tls-cert and --tls-key",
+                               endpoint.display());
+        }
+        return fmt::format("{} ({})", unreachable_message(endpoint), grpc_message);
+    }
+    if (says("Socket closed") || says("Connection reset") || says("connection reset") || says("Broken pipe") || says("EOF")) {
+        return fmt::format("cannot connect to the daemon at {}: it closed the connection at once, as a daemon that requires TLS does "
+                           "with a plain client; connect with --tls --tls-ca FILE",
+                           endpoint.display());
+    }
+    return unreachable_message(endpoint);
+}
+
+std::shared_ptr<grpc::Channel> connect(const Endpoint& endpoint, const ChannelSecurity& security) {
     if (endpoint.protocol == Protocol::unix_socket) return connect_unix(endpoint);
     if (endpoint.protocol == Protocol::tcp) {
-        return grpc::CreateChannel(endpoint.grpc_uri(), grpc::InsecureChannelCredentials());
+        return grpc::CreateChannel(endpoint.grpc_uri(), security.tls ? client_tls_credentials(security.tls_files)
+                                                                     : grpc::InsecureChannelCredentials());
     }
     util::UniqueFd fd(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) fail(ErrorKind::unavailable, "{}: vsock is not available: {}", unreachable_message(endpoint), std::strerror(errno));

@@ -14,6 +14,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <spdlog/spdlog.h>
 
+#include "transport/tls_credentials.hpp"
 #include "transport/unix_address.hpp"
 #include "util/error.hpp"
 
@@ -50,7 +51,9 @@ void prepare_unix_path(const std::string& path) {
 
 }  // namespace
 
-Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : endpoint_(endpoint) {
+Listener::Listener(const Endpoint& endpoint, const ListenerSecurity& security, std::optional<gid_t> socket_group,
+                   grpc::ServerBuilder& builder)
+    : endpoint_(endpoint), socket_group_(socket_group) {
     switch (endpoint.protocol) {
         case Protocol::unix_socket: {
             prepare_unix_path(endpoint.path);
@@ -68,7 +71,8 @@ Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : end
             return;
         }
         case Protocol::tcp:
-            builder.AddListeningPort(endpoint.grpc_uri(), grpc::InsecureServerCredentials());
+            builder.AddListeningPort(endpoint.grpc_uri(), security.tls ? server_tls_credentials(security.tls_files)
+                                                                       : grpc::InsecureServerCredentials());
             return;
         case Protocol::vsock: {
             listen_fd_.reset(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -89,6 +93,10 @@ Listener::Listener(const Endpoint& endpoint, grpc::ServerBuilder& builder) : end
 void Listener::start(grpc::Server& server) {
     if (endpoint_.protocol == Protocol::unix_socket) {
         // Group-only: the socket gives whoever can write to it the daemon's (root) powers.
+        if (socket_group_ && ::chown(endpoint_.path.c_str(), static_cast<uid_t>(-1), *socket_group_) != 0) {
+            fail(ErrorKind::failed_precondition, "cannot give group {} the socket {}: {}", *socket_group_, endpoint_.path,
+                 std::strerror(errno));
+        }
         if (::chmod(endpoint_.path.c_str(), 0660) != 0) {
             fail(ErrorKind::failed_precondition, "cannot restrict {}: {}", endpoint_.path, std::strerror(errno));
         }

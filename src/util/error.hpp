@@ -16,6 +16,8 @@ enum class ErrorKind {
     failed_precondition,  // the machine or the target is not in a state to do it
     unavailable,          // the daemon cannot be reached
     unimplemented,        // the capability is not in this build yet
+    unauthenticated,      // a TCP or VSOCK call without valid credentials
+    permission_denied,    // the caller may not do this, whoever they are
     internal,             // anything else
 };
 

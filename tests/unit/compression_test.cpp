@@ -122,16 +122,18 @@ TEST(CompressionDetect, FifoIsInvalid) {
     }
 }
 
-TEST(CompressionDetect, ContentWinsOverTheName) {
+TEST(CompressionDetect, NameAndContentMustAgree) {
     TempDir tmp;
     const fs::path src = tmp.path() / "src";
     fs::create_directories(src);
     write_file(src / "core-1.img", std::string(4096, 'c'));
     write_file(src / "pages-1.img", std::string(100000, 'p'));
-    // Each format packed under a name that claims another (or none).
+    // Each format packed under a name that claims another, none, or one nobody knows: the
+    // message names what it holds and the extension to rename it to.
     const std::vector<std::pair<Compression, std::string>> cases = {
-        {Compression::tar, "ckpt.tar.zst"}, {Compression::gzip, "ckpt.tar.lz4"}, {Compression::lz4, "ckpt.tar.gz"},
-        {Compression::zlib, "ckpt.tar"},    {Compression::zstd, "ckpt.tar.gz"},  {Compression::gzip, "checkpoint"},
+        {Compression::tar, "ckpt.tar.zst"}, {Compression::gzip, "ckpt.tar.lz4"},       {Compression::lz4, "ckpt.tar.gz"},
+        {Compression::zlib, "ckpt.tar"},    {Compression::zstd, "ckpt.tar.gz"},        {Compression::gzip, "checkpoint"},
+        {Compression::tar, "x.tar.jibberish"}, {Compression::lz4, "ckpt.lz4"},
     };
     int i = 0;
     for (const auto& [c, name] : cases) {
@@ -139,8 +141,47 @@ TEST(CompressionDetect, ContentWinsOverTheName) {
         fs::create_directories(dir);
         const fs::path archive = dir / name;
         pack(src, archive, c);
-        EXPECT_EQ(detect(archive), c) << name_of(c) << " packed as " << name;
+        try {
+            detect(archive);
+            ADD_FAILURE() << name_of(c) << " packed as " << name << " was accepted";
+        } catch (const Error& e) {
+            const std::string msg = e.what();
+            EXPECT_EQ(e.kind(), ErrorKind::invalid_argument);
+            EXPECT_NE(msg.find(archive.string()), std::string::npos) << msg;
+            EXPECT_NE(msg.find("rename it to end in " + extension(c)), std::string::npos) << msg;
+        }
     }
+    // An unknown extension is told which ones are known.
+    try {
+        detect(tmp.path() / "6" / "x.tar.jibberish");
+        ADD_FAILURE() << "accepted x.tar.jibberish";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(".tar, .tar.gz, .tar.lz4, .tar.zlib, .tar.zst"), std::string::npos) << e.what();
+    }
+}
+
+TEST(CompressionDetect, EachFormatUnderItsOwnNameIsAccepted) {
+    TempDir tmp;
+    const fs::path src = tmp.path() / "src";
+    fs::create_directories(src);
+    write_file(src / "core-1.img", std::string(4096, 'c'));
+    for (const auto c : {Compression::tar, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd}) {
+        const fs::path archive = tmp.path() / ("ckpt" + extension(c));
+        pack(src, archive, c);
+        EXPECT_EQ(detect(archive), c) << name_of(c);
+    }
+}
+
+TEST(CompressionFromExtension, KnowsEachExtensionAndNothingElse) {
+    EXPECT_EQ(from_extension("a.tar"), Compression::tar);
+    EXPECT_EQ(from_extension("a.tar.gz"), Compression::gzip);
+    EXPECT_EQ(from_extension("a.tar.lz4"), Compression::lz4);
+    EXPECT_EQ(from_extension("a.tar.zlib"), Compression::zlib);
+    EXPECT_EQ(from_extension("a.tar.zst"), Compression::zstd);
+    EXPECT_EQ(from_extension("a.tar.jibberish"), std::nullopt);
+    EXPECT_EQ(from_extension("a.gz"), std::nullopt);
+    EXPECT_EQ(from_extension(".tar"), std::nullopt);  // a name that is only an extension
+    EXPECT_EQ(from_extension("checkpoint"), std::nullopt);
 }
 
 TEST(CompressionDetect, PlainTarIsTarWhateverItsFirstFileIsCalled) {

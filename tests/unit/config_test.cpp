@@ -414,6 +414,60 @@ TEST(ConfigWithOverride, BadValueIsAnError) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The connection section: the daemon's own, never a request's
+
+TEST(ConfigConnection, TokenComesFromCedanaAuthToken) {
+    TempDir dir;
+    const Loaded loaded = load_from(dir, {}, {{"CEDANA_AUTH_TOKEN", "from-the-environment"}});
+    EXPECT_EQ(loaded.config.connection.auth_token, "from-the-environment");
+    // Unset, the remote identity is "none", which refuses remote runs.
+    EXPECT_EQ(loaded.config.connection.remote_uid, -1);
+    EXPECT_EQ(loaded.config.connection.remote_gid, -1);
+}
+
+TEST(ConfigConnection, RemoteUidBelowMinusOneIsAnError) {
+    TempDir dir;
+    const std::string msg = error_of([&] { load_from(dir, {}, {{"CEDANA_CONNECTION_REMOTE_UID", "-2"}}); });
+    EXPECT_TRUE(contains(msg, "connection.remote_uid")) << msg;
+}
+
+TEST(ConfigConnection, ARequestCannotChangeConnectionSettings) {
+    const json base = defaults_with_env({{"CEDANA_CONNECTION_REMOTE_UID", "1000"}});
+    for (const char* doc : {R"({"connection": {"remote_uid": 0}})", R"({"Connection": {"AuthToken": "x"}})"}) {
+        try {
+            with_request_override(base, doc);
+            ADD_FAILURE() << "accepted " << doc;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::permission_denied) << e.what();
+            EXPECT_TRUE(contains(e.what(), "connection")) << e.what();
+        }
+    }
+    // Other sections still may be.
+    EXPECT_EQ(with_request_override(base, R"({"checkpoint": {"dir": "/x"}})").config.checkpoint.dir, "/x");
+    EXPECT_EQ(with_request_override(base, "").config.connection.remote_uid, 1000);
+}
+
+TEST(ConfigConnection, TheCliForwardsItsConfigWithoutTheConnectionSection) {
+    EXPECT_EQ(without_fixed_section(""), "");
+    EXPECT_EQ(without_fixed_section(R"({"connection": {"auth_token": "secret"}})"), "");
+    const json rest = json::parse(without_fixed_section(R"({"CONNECTION": {"tls": true}, "checkpoint": {"dir": "/x"}})"));
+    EXPECT_EQ(rest, json::parse(R"({"checkpoint": {"dir": "/x"}})"));
+    // Untouched when there is nothing to take out, malformed included (the daemon names it).
+    EXPECT_EQ(without_fixed_section(R"({"log": {"level": "debug"}})"), R"({"log": {"level": "debug"}})");
+    EXPECT_EQ(without_fixed_section("{nope"), "{nope");
+}
+
+TEST(ConfigConnection, AFileHoldingTheTokenIsWrittenForItsOwnerOnly) {
+    TempDir plain;
+    ASSERT_TRUE(init_file(Sources{plain.str(), "", {}}));
+    EXPECT_EQ(fs::status(plain.file()).permissions() & fs::perms::all, fs::perms(0644));
+    TempDir secret;
+    ASSERT_TRUE(init_file(Sources{secret.str(), "", {{"CEDANA_AUTH_TOKEN", "0123456789abcdef0123"}}}));
+    EXPECT_EQ(fs::status(secret.file()).permissions() & fs::perms::all, fs::perms(0600));
+    EXPECT_EQ(load_from(secret).config.connection.auth_token, "0123456789abcdef0123");
+}
+
+// ---------------------------------------------------------------------------------------------
 // init_file, merge_env_into_file
 
 TEST(ConfigInitFile, WritesWhenMissingAndRoundTrips) {

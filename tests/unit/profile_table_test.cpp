@@ -100,7 +100,7 @@ TEST(FormatProfile, HeaderRowsAndTotals) {
     EXPECT_EQ(cells(lines[totals + 1]), (std::vector<std::string>{"daemon", "1.0", "ms"}));  // 42 µs + 958 µs
     EXPECT_EQ(cells(lines[totals + 2]), (std::vector<std::string>{"criu", "12.3", "ms"}));
     EXPECT_EQ(cells(lines[totals + 3]), (std::vector<std::string>{"gpu", "1.234", "s"}));
-    EXPECT_EQ(cells(lines[totals + 4]), (std::vector<std::string>{"all", "1.247", "s"}));
+    EXPECT_EQ(cells(lines[totals + 4]), (std::vector<std::string>{"total", "1.247", "s"}));
 }
 
 TEST(FormatProfile, RowsKeepTheOrderGivenNotSorted) {
@@ -134,9 +134,9 @@ TEST(FormatProfile, EmptyProfileStillHasHeaderAndZeroTotal) {
     const auto lines = lines_of(format_profile(cedana::daemon::v1::Profile{}));
     const std::size_t header = find_line(lines, "STEP");
     ASSERT_LT(header, lines.size());
-    const std::size_t all = find_line(lines, "all");
+    const std::size_t all = find_line(lines, "total");
     ASSERT_LT(all, lines.size());
-    EXPECT_EQ(cells(lines[all]), (std::vector<std::string>{"all", "0.000", "ms"}));
+    EXPECT_EQ(cells(lines[all]), (std::vector<std::string>{"total", "0.000", "ms"}));
 }
 
 }  // namespace

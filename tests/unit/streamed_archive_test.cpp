@@ -114,7 +114,7 @@ class StreamedArchiveRoundTrip : public ::testing::TestWithParam<Compression> {}
 TEST_P(StreamedArchiveRoundTrip, ExtractsToTheSameFiles) {
     const Compression format = GetParam();
     TempDir tmp;
-    const fs::path path = tmp.path() / "cp.archive";
+    const fs::path path = tmp.path() / ("cp" + extension(format));
     const std::string small = "inventory";
     const std::string big = random_bytes((9u << 20) + 123, 1);
     const std::string from_fd = random_bytes(70000, 2);

@@ -8,6 +8,7 @@ namespace {
 
 struct StartOptions {
     std::string db;
+    std::string group;
     bool init_config = false;
     bool merge_config = false;
 };
@@ -20,6 +21,8 @@ void add_daemon_commands(CLI::App& root, Globals& globals) {
     auto start_opts = globals.keep(std::make_shared<StartOptions>());
     auto* start = daemon->add_subcommand("start", "Start the daemon in the foreground; SIGTERM or SIGINT stops it");
     start->add_option("--db", start_opts->db, "path of the job database (DB.Path)");
+    start->add_option("--group", start_opts->group,
+                      "give this group the UNIX socket (connection.socket_group): its members get root's powers over the daemon");
     start->add_flag("--init-config", start_opts->init_config, "write the default configuration (with the environment) if none exists");
     start->add_flag("--merge-config", start_opts->merge_config, "merge the environment into the existing configuration file");
     start->callback([&globals, start_opts] {
@@ -27,8 +30,13 @@ void add_daemon_commands(CLI::App& root, Globals& globals) {
         if (start_opts->init_config) config::init_file(sources);
         if (start_opts->merge_config) config::merge_env_into_file(sources);
         config::Loaded loaded = globals.load_config();
-        if (!start_opts->db.empty()) {
-            loaded = config::with_override(loaded.json, nlohmann::json{{"db", {{"path", start_opts->db}}}}.dump());
+        nlohmann::json flags = nlohmann::json::object();
+        if (!start_opts->db.empty()) flags["db"]["path"] = start_opts->db;
+        if (!start_opts->group.empty()) flags["connection"]["socket_group"] = start_opts->group;
+        if (!flags.empty()) {
+            const std::string file = loaded.file;
+            loaded = config::with_override(loaded.json, flags.dump());
+            loaded.file = file;
         }
         util::set_log_level(loaded.config.log.level);
         daemon::serve_until_signalled(loaded);

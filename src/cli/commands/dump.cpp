@@ -3,6 +3,7 @@
 
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/location_arg.hpp"
 #include "cli/criu_flags.hpp"
 #include "cli/pid_file.hpp"
 #include "cli/profile_table.hpp"
@@ -47,7 +48,7 @@ void send_dump(Globals& globals, const DumpOptions& o, bool job) {
         req.set_type("process");
         req.set_pid(parse_pid(o.target));
     }
-    if (!o.dir.empty()) req.set_dir(std::filesystem::absolute(o.dir).lexically_normal().string());
+    if (!o.dir.empty()) req.set_dir(local_or_url(o.dir));
     req.set_name(o.name);
     req.set_compression(o.compression);
     req.set_streams(o.streams);

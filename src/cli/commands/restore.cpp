@@ -10,6 +10,7 @@
 #include "cli/attach.hpp"
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/location_arg.hpp"
 #include "cli/criu_flags.hpp"
 #include "cli/pid_file.hpp"
 #include "cli/profile_table.hpp"
@@ -70,6 +71,7 @@ std::string absolute(const std::string& path) {
     return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
+
 // --no-server: the restore runs in this process, the restored process becomes its child and
 // writes straight to this process's stdio; its exit status becomes ours.
 [[noreturn]] void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const RestoreOptions& o) {
@@ -107,7 +109,7 @@ void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
     req.set_type(job ? "job" : "process");
     if (job) req.set_jid(o.target);
     req.set_attachable(o.attach || o.attachable);
-    req.set_path(absolute(o.path));
+    req.set_path(o.path.empty() ? o.path : local_or_url(o.path));
     req.set_out(absolute(o.out));
     *req.mutable_criu() = o.criu.to_proto();
     if (o.no_server) restore_here(globals, req, o);

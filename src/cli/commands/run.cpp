@@ -7,14 +7,18 @@
 #include <filesystem>
 #include <iostream>
 
+#include "api/profile_convert.hpp"
 #include "cli/attach.hpp"
+#include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/pid_file.hpp"
+#include "cli/profile_table.hpp"
+#include "cli/runc_flags.hpp"
 #include "jobs/spawn.hpp"
+#include "pipeline/chain.hpp"
 #include "util/error.hpp"
 
 extern char** environ;
-#include "cli/runc_flags.hpp"
 
 namespace cedana::cli {
 
@@ -62,18 +66,36 @@ std::vector<std::string> environment() {
     return env;
 }
 
+struct Started {
+    pid_t pid = -1;
+};
+
 // --no-server: the program is our child, with our stdio and session; its status is ours.
-[[noreturn]] void run_here(const RunOptions& o) {
+// Its start runs as a chain like the daemon's, so that it is profiled the same way; the
+// table goes to stderr once the program is started, stdout being the program's.
+[[noreturn]] void run_here(Globals& globals, const RunOptions& o) {
+    using Chain = pipeline::Chain<jobs::SpawnSpec, const RunOptions, Started>;
+    Chain chain;
+    chain.use("prepare", "jobs",
+              [](jobs::SpawnSpec& spec, const RunOptions& opts, Started& started, const Chain::Next& next) {
+                  spec.args = opts.args;
+                  spec.env = environment();
+                  spec.cwd = std::filesystem::current_path().string();
+                  spec.stdin_fd = STDIN_FILENO;
+                  spec.stdout_fd = STDOUT_FILENO;
+                  spec.stderr_fd = STDERR_FILENO;
+                  spec.new_session = false;
+                  next(spec, opts, started);
+              })
+        .handle("spawn", "process", [](jobs::SpawnSpec& spec, const RunOptions&, Started& started) { started.pid = jobs::spawn_job(spec); });
+    const bool profiling = globals.want_profile(globals.load_config().config);
+    pipeline::Profile profile;
     jobs::SpawnSpec spec;
-    spec.args = o.args;
-    spec.env = environment();
-    spec.cwd = std::filesystem::current_path().string();
-    spec.stdin_fd = STDIN_FILENO;
-    spec.stdout_fd = STDOUT_FILENO;
-    spec.stderr_fd = STDERR_FILENO;
-    spec.new_session = false;
-    const pid_t pid = jobs::spawn_job(spec);
+    Started started;
+    chain.run(spec, o, started, profiling ? &profile : nullptr);
+    const pid_t pid = started.pid;
     write_pid_file(o.pid_file, pid);
+    if (profiling) std::cerr << format_profile(api::to_proto(profile)) << std::flush;
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) fail(ErrorKind::internal, "cannot wait for PID {}: {}", pid, std::strerror(errno));
@@ -85,24 +107,22 @@ void run_process(Globals& globals, const RunOptions& o) {
     if (o.no_server && (o.attach || o.attachable)) {
         fail(ErrorKind::invalid_argument, "--no-server already runs the program attached here; drop --attach/--attachable");
     }
-    if (o.no_server) run_here(o);
+    if (o.no_server) run_here(globals, o);
     cedana::daemon::v1::RunReq req;
     req.set_type("process");
     for (const auto& a : o.args) req.add_args(a);
     req.set_jid(o.jid);
     if (!o.out.empty()) req.set_out(std::filesystem::absolute(o.out).lexically_normal().string());
     req.set_as_root(o.as_root);
-    req.set_uid(::getuid());
-    req.set_gid(::getgid());
-    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(0, ::getgroups(0, nullptr))));
-    const int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
-    for (int i = 0; i < n; ++i) req.add_groups(groups[static_cast<std::size_t>(i)]);
     for (const auto& e : environment()) req.add_env(e);
     req.set_cwd(std::filesystem::current_path().string());
     req.set_gpu_enabled(o.gpu_enabled);
     req.set_attachable(o.attach || o.attachable);
-    const auto resp = globals.client().run(req);
+    Client client = globals.client();
+    const auto resp = client.run(req);
     write_pid_file(o.pid_file, resp.pid());
+    // Before the result line, as for dump and restore, whose last line scripts read.
+    if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
     if (o.attach) attach_to_job(globals, resp.jid(), 0);
     std::cout << "Started job " << resp.jid() << " (PID " << resp.pid() << "), output "
               << (resp.log().empty() ? std::string("held for attach") : "in " + resp.log()) << std::endl;
