@@ -95,6 +95,8 @@ load helpers
     local port
     port=$(free_tcp_port)
     local address=127.0.0.1:$port
+    # A tcp daemon authenticates every call (security.bats has the refusals).
+    export CEDANA_AUTH_TOKEN=daemon-bats-token-0123456789
     start_daemon_tcp "$address" "$DAEMON_LOG"
     run "$CEDANA" daemon check --protocol tcp --address "$address"
     assert_success

@@ -427,21 +427,116 @@ PY
     stop_daemon
 }
 
-@test "an lz4 checkpoint renamed to .tar.gz or .bin still restores: the format comes from the content" {
+@test "a checkpoint renamed to another or an unknown extension is refused, nothing restored; under its own name it restores" {
+    start_daemon
+    make_checkpoint tar
+    local name
+    # The issue's reproduction (x.tar.jibberish), a name of no format, and one of another.
+    for name in x.tar.jibberish foo.bin foo.tar.gz; do
+        mv "$CKPT" "$TEST_DIR/$name"
+        CKPT=$TEST_DIR/$name
+        cedana_restore "$TEST_DIR/$name" --out "$TEST_DIR/$name.out"
+        assert_failure
+        assert_output --partial "$TEST_DIR/$name: its name"
+        assert_output --partial "it holds a tar archive: rename it to end in .tar"
+        refute_output --partial "Restored PID"
+        assert_nothing_restored "$PID"
+        assert_not_exists "$TEST_DIR/$name.out"
+    done
+    mv "$CKPT" "$TEST_DIR/renamed-back.tar"
+    cedana_restore "$TEST_DIR/renamed-back.tar" --out "$TEST_DIR/back.out"
+    assert_success
+    assert_line "Restored PID $PID from $TEST_DIR/renamed-back.tar"
+    wait_for_lines "$TEST_DIR/back.out" 2
+    kill_restored "$PID"
+    stop_daemon
+}
+
+@test "an unknown extension's refusal lists the known ones" {
     start_daemon
     make_checkpoint lz4
-    local orig_last
-    orig_last=$(tail -n 1 "$TEST_DIR/orig.out")
-    local name
-    for name in foo.tar.gz foo.bin; do
-        cp "$CKPT" "$TEST_DIR/$name"
-        cedana_restore "$TEST_DIR/$name" --out "$TEST_DIR/$name.out"
-        assert_success
-        assert_line "Restored PID $PID from $TEST_DIR/$name"
-        wait_for_lines "$TEST_DIR/$name.out" 2
-        assert_equal "$(head -n 1 "$TEST_DIR/$name.out")" "$((orig_last + 1))"
-        kill_restored "$PID"
+    mv "$CKPT" "$TEST_DIR/cp.tar.jibberish"
+    cedana_restore "$TEST_DIR/cp.tar.jibberish"
+    assert_failure
+    assert_output --partial "ends in no checkpoint extension cedana knows (.tar, .tar.gz, .tar.lz4, .tar.zlib, .tar.zst)"
+    assert_output --partial "rename it to end in .tar.lz4"
+    assert_nothing_restored "$PID"
+    stop_daemon
+}
+
+# --- checkpoint URLs no storage plugin serves -----------------------------------
+
+# assert_no_url_dirs: nothing was written under a local directory named after a URL
+# (the old mistake: s3://b/p taken as ./s3:/b/p).
+assert_no_url_dirs() {
+    local scheme
+    for scheme in s3 gs cedana foo; do
+        assert_not_exists "$TEST_DIR/$scheme:"
     done
+}
+
+@test "dump --dir s3://, gs://, cedana://, foo:// is refused, names the scheme, the process runs on, nothing is written" {
+    start_daemon
+    start_counter_and_wait
+    local url
+    for url in s3://mybucket/prefix gs://bucket/prefix cedana://store.example/prefix foo://bar; do
+        for compression in tar none; do
+            cedana_dump "$PID" --dir "$url" --compression "$compression"
+            assert_failure
+            assert_output --partial "--dir $url: no installed storage plugin serves ${url%%://*}://"
+            assert_output --partial "only local paths are served"
+            refute_output --partial "Dumped to"
+            assert_running "$PID" "$TEST_DIR/orig.out"
+        done
+    done
+    assert_no_url_dirs
+    stop_daemon
+}
+
+@test "Checkpoint.Dir set to an s3:// URL is refused for dump, naming the field" {
+    write_config '{"checkpoint": {"dir": "s3://mybucket/prefix"}}'
+    start_daemon
+    start_counter_and_wait
+    cedana_dump "$PID" --compression tar
+    assert_failure
+    assert_output --partial "checkpoint.dir s3://mybucket/prefix: no installed storage plugin serves s3://"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+    # The same from the daemon's environment.
+    rm "$CFG_DIR/config.json"
+    CEDANA_CHECKPOINT_DIR=gs://bucket/x start_daemon
+    cedana_dump "$PID" --compression tar
+    assert_failure
+    assert_output --partial "checkpoint.dir gs://bucket/x: no installed storage plugin serves gs://"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    assert_no_url_dirs
+    stop_daemon
+}
+
+@test "a local directory whose name merely contains ':' still works when written as a path" {
+    start_daemon
+    start_counter_and_wait
+    mkdir -p "$TEST_DIR/s3:/mybucket"
+    cedana_dump "$PID" --dir ./s3:/mybucket --compression tar --leave-running
+    assert_success
+    assert_equal "$DUMP_PATH" "$(find "$TEST_DIR/s3:/mybucket" -name 'dump-process-*.tar')"
+    assert_running "$PID" "$TEST_DIR/orig.out"
+    stop_daemon
+}
+
+@test "restore --path s3://, gs://, cedana://, foo:// is refused, with and without a daemon, nothing restored" {
+    start_daemon
+    local url
+    for url in s3://mybucket/prefix/cp.tar gs://bucket/cp.tar.lz4 cedana://store/cp foo://bar; do
+        cedana_restore "$url"
+        assert_failure
+        assert_output --partial "--path $url: no installed storage plugin serves ${url%%://*}://"
+        refute_output --partial "Restored PID"
+        run "$CEDANA" restore process --path "$url" --no-server --config-dir "$CFG_DIR"
+        assert_failure
+        assert_output --partial "--path $url: no installed storage plugin serves"
+    done
+    assert_no_url_dirs
     stop_daemon
 }
 
