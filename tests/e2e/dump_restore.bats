@@ -360,7 +360,7 @@ roundtrip() {
     assert_line --regexp '^STEP +COMPONENT +TIME$'
     assert_line --regexp '^criu-dump +criu +[0-9.]+ (ns|us|µs|ms|s)$'
     assert_line --regexp '^COMPONENT +TOTAL$'
-    assert_line --regexp '^all +[0-9.]+ (ns|us|µs|ms|s)$'
+    assert_line --regexp '^total +[0-9.]+ (ns|us|µs|ms|s)$'
     local i table=-1 last=$((${#lines[@]} - 1))
     for i in "${!lines[@]}"; do
         [[ ${lines[i]} == PROFILING ]] && table=$i
