@@ -86,3 +86,14 @@ assert_missing_criu_report() {
     assert_healthy_report
     stop_daemon
 }
+
+# `apt-get install runc` brings Debian 12's criu 3.17 into PATH; cedana must keep to CRIU 4.
+@test "an older criu first in PATH is not the CRIU check reports or cedana runs" {
+    local old
+    old=$(command -v criu) || skip "no criu in PATH on this machine"
+    "$old" --version | grep -q '^Version: 3\.' || skip "the criu in PATH ($old) is not 3.x"
+    PATH="$(dirname "$old"):$PATH" run "$CEDANA" check
+    assert_success
+    assert_line --regexp '^ +Version +4\.[0-9.]+ +✔'
+    refute_line --regexp "^ +Binary +$old "
+}
