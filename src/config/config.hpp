@@ -47,6 +47,7 @@ struct Config {
     struct Plugins {
         std::string lib_dir;
         std::string bin_dir;
+        std::vector<std::string> disabled;  // compiled-in plugins turned off by `plugin remove`
     } plugins;
 
     // Set where the daemon starts and never by a request's --config (config::kFixedSection).

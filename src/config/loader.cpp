@@ -104,6 +104,7 @@ Config to_struct(const json& doc) {
     c.criu.options = doc.at("criu").at("options");
     c.plugins.lib_dir = doc.at("plugins").at("lib_dir").get<std::string>();
     c.plugins.bin_dir = doc.at("plugins").at("bin_dir").get<std::string>();
+    c.plugins.disabled = doc.at("plugins").at("disabled").get<std::vector<std::string>>();
     const auto& conn = doc.at("connection");
     c.connection.auth_token = conn.at("auth_token").get<std::string>();
     c.connection.auth_token_file = conn.at("auth_token_file").get<std::string>();

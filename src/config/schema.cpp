@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,6 +31,8 @@ const std::vector<Field>& table() {
         {"criu", "options", Kind::object, json::object()},
         {"plugins", "lib_dir", Kind::string, "/usr/local/lib/cedana"},
         {"plugins", "bin_dir", Kind::string, "/usr/local/bin"},
+        // Compiled-in plugins that `plugin remove` turned off (registry/plugin.hpp).
+        {"plugins", "disabled", Kind::strings, json::array()},
         // Who may call the daemon, and how (README, Security). Both sides read the token;
         // the tls_* fields without "client" are the daemon's, the rest the CLI's.
         {"connection", "auth_token", Kind::string, "", {}, 0, "CEDANA_AUTH_TOKEN"},
@@ -55,6 +58,7 @@ std::string kind_name(const Field& field) {
         case Kind::integer: return fmt::format("an integer from {} to {}", field.min, std::numeric_limits<int>::max());
         case Kind::choice: return fmt::format("one of {}", fmt::join(field.choices, ", "));
         case Kind::object: return "a JSON object";
+        case Kind::strings: return "a list of strings";
     }
     return "";
 }
@@ -109,6 +113,12 @@ json check_value(const Field& field, const json& value, const std::string& origi
         case Kind::object:
             if (!value.is_object()) bad_value(field, value.dump(), origin);
             return value;
+        case Kind::strings:
+            if (!value.is_array()) bad_value(field, value.dump(), origin);
+            for (const auto& item : value) {
+                if (!item.is_string()) bad_value(field, value.dump(), origin);
+            }
+            return value;
     }
     return value;
 }
@@ -129,6 +139,21 @@ json parse_env_value(const Field& field, const std::string& text) {
             json parsed = json::parse(text, nullptr, false);
             if (parsed.is_discarded()) bad_value(field, json(text).dump(), origin);
             return check_value(field, parsed, origin);
+        }
+        case Kind::strings: {
+            // Comma-separated, as in CEDANA_PLUGINS_DISABLED=runc,containerd.
+            json list = json::array();
+            std::string_view rest = text;
+            while (!rest.empty()) {
+                const auto comma = rest.find(',');
+                std::string item(rest.substr(0, comma));
+                item.erase(0, item.find_first_not_of(" \t"));
+                item.erase(item.find_last_not_of(" \t") + 1);
+                if (!item.empty()) list.push_back(item);
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+            return list;
         }
         case Kind::object: {
             json parsed = json::parse(text, nullptr, false);

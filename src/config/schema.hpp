@@ -11,7 +11,7 @@
 
 namespace cedana::config {
 
-enum class Kind { string, boolean, integer, choice, object };
+enum class Kind { string, boolean, integer, choice, object, strings };
 
 struct Field {
     std::string section;  // empty for top-level fields

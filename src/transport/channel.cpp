@@ -76,15 +76,16 @@ std::string unavailable_message(const Endpoint& endpoint, const ChannelSecurity&
         // TLS 1.3 finishes the client's side of the handshake before the daemon checks the
         // client's certificate, so a refused (or missing) one shows as a closed socket.
         if (says("Socket closed") || says("Connection reset")) {
-            return fmt::format("cannot connect to the daemon at {}: it closed the TLS connection, as a daemon that requires client "
-                               "certificates does without one its CA signed: pass --tls-cert and --tls-key",
+            return fmt::format("cannot connect to the daemon at {}: it closed the TLS connection; it requires a client certificate "
+                               "its CA signed (pass --tls-cert and --tls-key), or it stopped",
                                endpoint.display());
         }
         return fmt::format("{} ({})", unreachable_message(endpoint), grpc_message);
     }
     if (says("Socket closed") || says("Connection reset") || says("connection reset") || says("Broken pipe") || says("EOF")) {
-        return fmt::format("cannot connect to the daemon at {}: it closed the connection at once, as a daemon that requires TLS does "
-                           "with a plain client; connect with --tls --tls-ca FILE",
+        // What a TLS daemon does with a plain client; also what a daemon that stopped mid-call does.
+        return fmt::format("cannot connect to the daemon at {}: it closed the connection; it requires TLS (connect with --tls "
+                           "--tls-ca FILE), or it stopped",
                            endpoint.display());
     }
     return unreachable_message(endpoint);
