@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "engine/criu_binary.hpp"
+#include "registry/registry.hpp"
 
 namespace cedana::daemon::adapters {
 
@@ -22,5 +23,13 @@ inline constexpr auto resolve_criu = [](auto& ctx, auto& req, auto& resp, const 
     ctx.criu_binary = engine::find_criu(ctx.config.criu.binary_path);
     next(ctx, req, resp);
 };
+
+// Refuses a request whose plugin the configuration has disabled (`plugin remove`).
+inline auto require_plugin(std::string plugin) {
+    return [plugin = std::move(plugin)](auto& ctx, auto& req, auto& resp, const auto& next) {
+        registry::require_enabled(ctx.config, plugin);
+        next(ctx, req, resp);
+    };
+}
 
 }  // namespace cedana::daemon::adapters

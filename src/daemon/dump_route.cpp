@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <vector>
@@ -16,6 +18,8 @@
 #include <fmt/format.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/job_routes.hpp"
+#include "daemon/kinds.hpp"
 #include "engine/criu_log.hpp"
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
@@ -29,9 +33,7 @@
 #include "images/streamed_archive.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
-#include "proc/process_tree.hpp"
 #include "storage/location.hpp"
-#include "util/busy_set.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/uuid.hpp"
@@ -44,25 +46,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What the adapters of one dump learn and hand on; lives for the request.
-struct DumpState {
-    images::Compression compression = images::Compression::none;
-    fs::path final_path;
-    std::optional<images::Staging> staging;
-    std::optional<images::StreamedArchive> archive;  // written while CRIU dumps (tar, lz4, zstd)
-    std::vector<int> tree;                           // the processes, as resolve-process found them
-    proc::ProcessInfo process;
-    images::Metadata meta;
-    std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
-    bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
-    std::string jid;            // set for `dump job`
-};
-
-struct DumpCtx : RequestContext {
-    DumpState dump;
-};
-
-using DumpChain = pipeline::Chain<DumpCtx, v1::DumpReq, v1::DumpResp>;
 using Next = DumpChain::Next;
 
 constexpr int kSpareMemoryImages = 4;
@@ -98,8 +81,6 @@ void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next&
 
 // Refuses bad input before anything is touched.
 void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    if (req.type() != "process") fail(ErrorKind::unimplemented, "dump of type \"{}\" is not available yet", req.type());
-    if (req.pid() <= 0) fail(ErrorKind::invalid_argument, "invalid PID {}: expected a positive process id", req.pid());
     if (req.compression().empty()) req.set_compression(ctx.config.checkpoint.compression);
     ctx.dump.compression = images::parse_compression(req.compression());
     const int streams = req.streams() != 0 ? req.streams() : ctx.config.checkpoint.streams;
@@ -118,52 +99,6 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     criu_opts probe;
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
     next(ctx, req, resp);
-}
-
-void resolve_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    ctx.dump.process = proc::inspect(req.pid());
-    ctx.dump.tree = proc::tree_of(req.pid());
-    for (const int pid : ctx.dump.tree) {
-        if (pid == ::getpid()) {
-            fail(ErrorKind::invalid_argument, "cannot dump PID {}: cedana itself runs inside that process tree; dump a process started elsewhere",
-                 req.pid());
-        }
-        if (proc::session_leader_outside_namespace(pid)) {
-            fail(ErrorKind::failed_precondition,
-                 "cannot dump PID {}: process {} belongs to a session whose leader is outside its PID namespace, which CRIU cannot "
-                 "checkpoint; start the program in a session of its own (setsid <program>, or cedana run)",
-                 req.pid(), pid);
-        }
-    }
-    next(ctx, req, resp);
-}
-
-// Two dumps of one process at once would fight over its tree (the loser's cleanup resuming
-// what the winner froze), so the second is refused until the first is done.
-void claim_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    static util::BusySet<int> dumping;
-    const util::BusySet<int>::Claim claim(dumping, req.pid());
-    if (!claim.held()) {
-        fail(ErrorKind::failed_precondition, "PID {} is being dumped by another request; retry once it is done", req.pid());
-    }
-    next(ctx, req, resp);
-}
-
-// CRIU leaves the dumped tree stopped; only once the checkpoint is safely published does
-// the tree end (or go on, with --leave-running). Any failure after CRIU's part, such as a full
-// disk while packing, resumes it, so a failed dump never loses the process.
-void settle_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    try {
-        next(ctx, req, resp);
-    } catch (...) {
-        if (proc::exists(req.pid())) proc::signal_tree(req.pid(), SIGCONT);
-        throw;
-    }
-    if (ctx.dump.keep_running) {
-        proc::signal_tree(req.pid(), SIGCONT);
-    } else {
-        proc::kill_tree(req.pid(), std::chrono::seconds(5));
-    }
 }
 
 void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
@@ -273,7 +208,9 @@ std::string disk_full_hint(const fs::path& dir) {
     return free_bytes < (1ull << 20) ? fmt::format(" (the filesystem of {} is full)", dir.parent_path().string()) : "";
 }
 
-void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
+}  // namespace
+
+void dump_with_criu(DumpCtx& ctx, const v1::DumpReq& req, int pid, const std::function<void(criu_opts&)>& target_defaults) {
     if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
     const fs::path& dir = ctx.dump.staging->work_dir();
     util::UniqueFd dir_fd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
@@ -283,13 +220,13 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     creq.set_type(DUMP);
     auto* opts = creq.mutable_opts();
     if (ctx.config.criu.leave_running) opts->set_leave_running(true);
-    if (ctx.dump.process.is_shell_job()) opts->set_shell_job(true);
+    if (target_defaults) target_defaults(*opts);
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, *opts);
     ctx.dump.keep_running = opts->leave_running();
     opts->set_leave_running(false);
     opts->set_leave_stopped(true);
     opts->set_images_dir_fd(dir_fd.get());
-    opts->set_pid(req.pid());
+    opts->set_pid(pid);
     opts->set_log_file("dump.log");
     opts->set_log_level(4);
     ctx.dump.meta.shell_job = opts->shell_job();
@@ -297,31 +234,32 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq);
     if (!cresp.success()) {
         fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}{}; the process was left running as it was. CRIU's log says:{}",
-             req.pid(), disk_full_hint(dir), engine::log_errors(dir / "dump.log"));
+             pid, disk_full_hint(dir), engine::log_errors(dir / "dump.log"));
     }
-    // The tree as CRIU froze it (it stays stopped until settle-process): a shell loop forks
-    // all the time, so a list taken before the dump may name children that are gone.
-    ctx.dump.meta.pids = proc::tree_of(req.pid());
 }
 
-const DumpChain& chain() {
-    static const DumpChain c = [] {
-        DumpChain built;
-        built.use("request-config", "daemon", adapters::request_config)
-            .use("resolve-job", "jobs", resolve_job)
-            .use("validate", "daemon", validate)
-            .use("resolve-criu", "criu", adapters::resolve_criu)
-            .use("claim-process", "process", claim_process)
-            .use("resolve-process", "process", resolve_process)
-            .use("settle-process", "process", settle_process)
-            .use("stage", "images", stage)
-            .use("pack", "images", pack)
-            .use("metadata", "images", write_metadata)
-            .use("follow-memory", "images", follow_memory)
-            .handle("criu-dump", "criu", criu_dump);
-        return built;
-    }();
-    return c;
+namespace {
+
+// The chain of one workload type's dumps: the core's steps around the type's (kinds.hpp).
+const DumpChain& chain_for(const std::string& type) {
+    static std::mutex mutex;
+    static std::map<std::string, DumpChain> chains;
+    const std::lock_guard lock(mutex);
+    if (const auto it = chains.find(type); it != chains.end()) return it->second;
+    const DumpKind& kind = dump_kind(type);
+    DumpChain built;
+    built.use("request-config", "daemon", adapters::request_config)
+        .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
+        .use("resolve-job", "jobs", resolve_job)
+        .use("validate", "daemon", validate)
+        .use("resolve-criu", "criu", adapters::resolve_criu);
+    for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);
+    built.use("stage", "images", stage)
+        .use("pack", "images", pack)
+        .use("metadata", "images", write_metadata)
+        .use("follow-memory", "images", follow_memory)
+        .handle(kind.handler.name, kind.handler.component, kind.handler.fn);
+    return chains.emplace(type, std::move(built)).first->second;
 }
 
 }  // namespace
@@ -329,7 +267,7 @@ const DumpChain& chain() {
 void run_dump(RequestContext& base, v1::DumpReq& req, v1::DumpResp& resp, pipeline::Profile* profile) {
     DumpCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    chain().run(ctx, req, resp, profile);
+    chain_for(workload_type(ctx, req.type(), req.jid(), "dump")).run(ctx, req, resp, profile);
 }
 
 }  // namespace cedana::daemon

@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/kinds.hpp"
 #include "jobs/names.hpp"
 #include "jobs/process_state.hpp"
 #include "jobs/remote_identity.hpp"
@@ -29,11 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-jobs::Store& store_of(const RequestContext& ctx) {
-    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "managed jobs need the daemon: run `cedana daemon start` (no --no-server)");
-    return *ctx.store;
-}
-
 // A chain of request-config, the request's own validation, then its handler.
 template <typename Req, typename Resp, typename Validate, typename Handle>
 void run_chain(RequestContext& ctx, Req& req, Resp& resp, pipeline::Profile* profile, const char* what, Validate validate, Handle handle) {
@@ -46,16 +44,6 @@ void run_chain(RequestContext& ctx, Req& req, Resp& resp, pipeline::Profile* pro
         })
         .handle(what, "jobs", handle);
     chain.run(ctx, req, resp, profile);
-}
-
-void check_new_jid(jobs::Store& store, const std::string& jid) {
-    if (jid.empty()) return;
-    if (jid.find_first_of("/ \t\n") != std::string::npos) fail(ErrorKind::invalid_argument, "job id \"{}\" may not hold '/' or spaces", jid);
-    if (store.job(jid)) fail(ErrorKind::invalid_argument, "a job with id {} exists already; choose another --jid", jid);
-}
-
-std::string new_jid(jobs::Store& store) {
-    return jobs::generate_jid([&store](const std::string& jid) { return store.job(jid).has_value(); });
 }
 
 std::vector<jobs::Job> select_jobs(jobs::Store& store, const google::protobuf::RepeatedPtrField<std::string>& jids, bool all) {
@@ -75,33 +63,49 @@ bool is_running(const jobs::Job& job) {
     return state != "halted" && state != "zombie";
 }
 
-// Who the job runs as. Over the UNIX socket the kernel's word on the caller wins over what
+}  // namespace
+
+jobs::Store& store_of(const RequestContext& ctx) {
+    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "managed jobs need the daemon: run `cedana daemon start` (no --no-server)");
+    return *ctx.store;
+}
+
+void check_new_jid(jobs::Store& store, const std::string& jid) {
+    if (jid.empty()) return;
+    if (jid.find_first_of("/ \t\n") != std::string::npos) fail(ErrorKind::invalid_argument, "job id \"{}\" may not hold '/' or spaces", jid);
+    if (store.job(jid)) fail(ErrorKind::invalid_argument, "a job with id {} exists already; choose another --jid", jid);
+}
+
+std::string new_jid(jobs::Store& store) {
+    return jobs::generate_jid([&store](const std::string& jid) { return store.job(jid).has_value(); });
+}
+
+std::string workload_type(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what) {
+    if (type != "job") return type;
+    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "{} job needs the daemon: run `cedana daemon start`", what);
+    const auto job = ctx.store->job(jid);
+    if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", jid);
+    return job->type;
+}
+
+// Who a job runs as. Over the UNIX socket the kernel's word on the caller wins over what
 // the request claims. TCP and VSOCK carry no credentials, so a remote job runs as the
-// daemon's configured remote identity (jobs/remote_identity.hpp); the request's uid and gid
-// are never used.
-void apply_identity(const RequestContext& ctx, const v1::RunReq& req, jobs::SpawnSpec& spec) {
+// daemon's configured remote identity (jobs/remote_identity.hpp); a request never names one.
+jobs::Identity job_identity(const RequestContext& ctx, bool as_root) {
     const auto caller = transport::peer_credentials(ctx.peer);
     if (!caller) {
-        if (req.as_root()) {
+        if (as_root) {
             fail(ErrorKind::permission_denied,
                  "--as-root is refused over tcp and vsock: a remote caller's identity cannot be checked, and remote jobs run as the "
                  "daemon's connection.remote_uid");
         }
-        auto id = jobs::remote_identity(ctx.config.connection.remote_uid, ctx.config.connection.remote_gid);
-        spec.uid = id.uid;
-        spec.gid = id.gid;
-        spec.groups = std::move(id.groups);
-        return;
+        return jobs::remote_identity(ctx.config.connection.remote_uid, ctx.config.connection.remote_gid);
     }
-    if (req.as_root() && caller->uid != 0) {
+    if (as_root && caller->uid != 0) {
         fail(ErrorKind::invalid_argument, "--as-root is for root callers only (you are uid {}); run the job as yourself", caller->uid);
     }
-    spec.uid = caller->uid;
-    spec.gid = caller->gid;
-    spec.groups = caller->groups;
+    return {.uid = caller->uid, .gid = caller->gid, .groups = caller->groups};
 }
-
-}  // namespace
 
 v1::CheckpointInfo to_proto(const jobs::Checkpoint& c) {
     v1::CheckpointInfo out;
@@ -114,92 +118,35 @@ v1::CheckpointInfo to_proto(const jobs::Checkpoint& c) {
     return out;
 }
 
-void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::Profile* profile) {
-    run_chain(
-        ctx, req, resp, profile, "run",
-        [](RequestContext& c, v1::RunReq& q) {
-            if (q.type() != "process") fail(ErrorKind::unimplemented, "run of type \"{}\" is not available yet", q.type());
-            if (q.args().empty()) fail(ErrorKind::invalid_argument, "no program to run: give its path and arguments");
-            check_new_jid(store_of(c), q.jid());
-        },
-        [](RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
-            auto& store = store_of(c);
-            jobs::SpawnSpec spec;
-            spec.as_root = q.as_root();
-            apply_identity(c, q, spec);
-            const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
-            // An attachable job's output goes to the daemon, and to a file only when asked.
-            const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", jid) : q.out();
-            util::UniqueFd out;
-            // A log this request creates goes again if the program cannot start: no job, no file.
-            bool created_log = false;
-            if (!log.empty()) {
-                std::optional<proc::FsIdentity> as_caller;
-                if (!spec.as_root) as_caller.emplace(spec.uid, spec.gid);
-                std::error_code ec;
-                created_log = !fs::exists(log, ec) && !ec;
-                out.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-                if (!out) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
-            }
-            if (q.attachable() && !c.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
-            IoHub::ChildEnds ends;
-            std::shared_ptr<IoHub> hub;
-            if (q.attachable()) hub = IoHub::create(std::move(out), ends);
-            spec.args.assign(q.args().begin(), q.args().end());
-            spec.env.assign(q.env().begin(), q.env().end());
-            spec.cwd = q.cwd();
-            if (hub) {
-                spec.stdin_fd = ends.stdin_read.get();
-                spec.stdout_fd = ends.stdout_write.get();
-                spec.stderr_fd = ends.stderr_write.get();
-            } else {
-                spec.stdout_fd = out.get();
-            }
-            pid_t pid = -1;
-            try {
-                pid = jobs::spawn_job(spec);
-            } catch (...) {
-                if (created_log) fs::remove(log);
-                throw;
-            }
+namespace {
 
-            std::string command;
-            for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;
-            store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = q.attachable(),
-                           .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                           .start_ticks = jobs::start_ticks(pid)});
-            if (hub) c.keep_hub(jid, hub);
-            if (c.adopt_child) c.adopt_child(pid);
-            r.set_jid(jid);
-            r.set_pid(pid);
-            r.set_log(log);
+// The chain of one workload type's requests: the core's steps, then the type's (kinds.hpp).
+template <typename Chain, typename K>
+const Chain& typed_chain(const std::string& type, const K& kind) {
+    static std::mutex mutex;
+    static std::map<std::string, Chain> chains;
+    const std::lock_guard lock(mutex);
+    if (const auto it = chains.find(type); it != chains.end()) return it->second;
+    Chain built;
+    built.use("request-config", "daemon", adapters::request_config)
+        .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
+        .use("validate", "jobs", [](RequestContext& c, auto& q, auto& r, const typename Chain::Next& next) {
+            check_new_jid(store_of(c), q.jid());
+            next(c, q, r);
         });
+    for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);
+    built.handle(kind.handler.name, kind.handler.component, kind.handler.fn);
+    return chains.emplace(type, std::move(built)).first->second;
+}
+
+}  // namespace
+
+void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::Profile* profile) {
+    typed_chain<RunChain>(req.type(), run_kind(req.type())).run(ctx, req, resp, profile);
 }
 
 void manage_job(RequestContext& ctx, v1::ManageReq& req, v1::ManageResp& resp, pipeline::Profile* profile) {
-    run_chain(
-        ctx, req, resp, profile, "manage",
-        [](RequestContext& c, v1::ManageReq& q) {
-            if (q.type() != "process") fail(ErrorKind::unimplemented, "manage of type \"{}\" is not available yet", q.type());
-            if (q.upcoming()) {
-                fail(ErrorKind::invalid_argument, "--upcoming does not apply to processes: a process cannot be waited for by PID before it exists");
-            }
-            if (q.pid() <= 0 || !proc::exists(q.pid())) fail(ErrorKind::not_found, "no process with PID {}", q.pid());
-            check_new_jid(store_of(c), q.jid());
-            if (const auto other = store_of(c).job_by_pid(q.pid()); other && is_running(*other)) {
-                fail(ErrorKind::invalid_argument, "PID {} is already managed as job {}", q.pid(), other->jid);
-            }
-        },
-        [](RequestContext& c, v1::ManageReq& q, v1::ManageResp& r) {
-            auto& store = store_of(c);
-            const std::string jid = q.jid().empty() ? new_jid(store) : q.jid();
-            const auto info = proc::inspect(q.pid());
-            store.add_job({.jid = jid, .type = q.type(), .pid = q.pid(), .command = info.command, .log = "", .attachable = false,
-                           .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                           .start_ticks = jobs::start_ticks(q.pid())});
-            r.set_jid(jid);
-            r.set_pid(q.pid());
-        });
+    typed_chain<ManageChain>(req.type(), manage_kind(req.type())).run(ctx, req, resp, profile);
 }
 
 void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp, pipeline::Profile* profile) {

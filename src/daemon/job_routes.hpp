@@ -1,9 +1,14 @@
 #pragma once
 // Managed jobs: run, manage, list, kill, delete and their checkpoints. Each request is a
-// short chain (request-config → validate → handler) over the job database.
+// short chain (request-config → validate → handler) over the job database; run and manage
+// take their handler from the job type's plugin (daemon/kinds.hpp).
+
+#include <string>
 
 #include "cedana/daemon/v1/daemon.pb.h"
 #include "daemon/request_context.hpp"
+#include "jobs/remote_identity.hpp"
+#include "jobs/store.hpp"
 #include "pipeline/profile.hpp"
 
 namespace cedana::daemon {
@@ -16,6 +21,18 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
 void kill_jobs(RequestContext& ctx, v1::KillJobsReq& req, v1::KillJobsResp& resp, pipeline::Profile* profile);
 void delete_jobs(RequestContext& ctx, v1::DeleteJobsReq& req, v1::DeleteJobsResp& resp, pipeline::Profile* profile);
 void list_checkpoints(RequestContext& ctx, v1::ListCheckpointsReq& req, v1::ListCheckpointsResp& resp, pipeline::Profile* profile);
+
+// For the plugins' run and manage steps (daemon/kinds.hpp).
+// The job database; throws cedana::Error(unimplemented) inside the CLI, which has none.
+jobs::Store& store_of(const RequestContext& ctx);
+// Refuses a --jid that is malformed or taken; an empty one passes (new_jid makes one).
+void check_new_jid(jobs::Store& store, const std::string& jid);
+std::string new_jid(jobs::Store& store);
+// The workload type a request names: its own, or a job's ("dump job", "restore job").
+// Throws cedana::Error naming `what` when there is no such job or no job database.
+std::string workload_type(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what);
+// Whom a job started by this request runs as (root with `as_root`, for root callers only).
+jobs::Identity job_identity(const RequestContext& ctx, bool as_root);
 
 // The API's view of a stored checkpoint.
 v1::CheckpointInfo to_proto(const jobs::Checkpoint& c);

@@ -7,13 +7,17 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/job_routes.hpp"
+#include "daemon/kinds.hpp"
 #include "engine/criu_log.hpp"
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
@@ -36,29 +40,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RestoreState {
-    fs::path images;
-    std::optional<images::OpenedCheckpoint> checkpoint;
-    std::optional<images::Metadata> meta;
-    // The memory images' check, running beside CRIU (see verify); declared after the
-    // checkpoint so that it is waited for before an extracted archive is removed.
-    std::future<void> memory_check;
-    std::vector<util::UniqueFd> replacements;
-    std::vector<engine::InheritFd> inherit;
-    // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
-    engine::CriuTerminal terminal;
-    // --attach/--attachable: the pipes the restored job writes to and reads from.
-    std::shared_ptr<IoHub> hub;
-    IoHub::ChildEnds hub_ends;
-    std::optional<proc::Pty> pty;
-    util::UniqueFd pty_out;
-};
-
-struct RestoreCtx : RequestContext {
-    RestoreState restore;
-};
-
-using RestoreChain = pipeline::Chain<RestoreCtx, v1::RestoreReq, v1::RestoreResp>;
 using Next = RestoreChain::Next;
 
 // `restore job`: the job's newest checkpoint (or --path), its log file unless --out, and on
@@ -94,7 +75,6 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
 }
 
 void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    if (req.type() != "process") fail(ErrorKind::unimplemented, "restore of type \"{}\" is not available yet", req.type());
     if (req.path().empty()) fail(ErrorKind::invalid_argument, "--path is required: the checkpoint directory or archive to restore");
     storage::check_served(req.path(), "--path");
     criu_opts probe;
@@ -144,123 +124,6 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
     next(ctx, req, resp);
 }
 
-// Every PID of the tree must be free. One still held by an exiting process or a zombie (a
-// killed process not yet reaped by its parent or init) is waited for briefly; a live one is
-// an error.
-void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    if (ctx.restore.meta) {
-        if (const auto taken = proc::wait_until_reaped(ctx.restore.meta->pids, std::chrono::seconds(3))) {
-            const int pid = *taken;
-            if (!proc::exists(pid) || (proc::is_exiting(pid) && !proc::is_zombie(pid))) {
-                fail(ErrorKind::failed_precondition,
-                     "PID {} is still held by processes of its group or session that are exiting, or exited and not reaped yet; retry in "
-                     "a moment",
-                     pid);
-            }
-            const auto other = proc::inspect(pid);
-            if (other.pid == pid && proc::is_zombie(pid)) {
-                fail(ErrorKind::failed_precondition,
-                     "PID {} is taken by an exited process its parent (PID {}) has not reaped yet; the checkpointed process must get its "
-                     "PID back: have the parent wait for it (e.g. `wait` in its shell) and retry",
-                     pid, proc::parent_of(pid));
-            }
-            fail(ErrorKind::failed_precondition,
-                 "PID {} is taken by another process ({}): the checkpointed process must get its PID back; end that process and retry",
-                 pid, other.command.empty() ? "unknown" : other.command);
-        }
-    }
-    next(ctx, req, resp);
-}
-
-util::UniqueFd open_append(const std::string& path) {
-    return util::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-}
-
-// In order: --out for stdout and stderr; the CLI's own stdio with --no-server; the same log
-// file, reopened for appending (CRIU would refuse it for having grown since the dump); else
-// /dev/null.
-util::UniqueFd open_replacement(const RestoreCtx& ctx, const v1::RestoreReq& req, const images::StdioFile& file) {
-    if (file.fd > 0 && !req.out().empty()) {
-        util::UniqueFd fd = open_append(req.out());
-        if (!fd) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
-        return fd;
-    }
-    if (file.fd < static_cast<int>(ctx.caller_stdio.size())) {
-        util::UniqueFd fd(::fcntl(ctx.caller_stdio[static_cast<std::size_t>(file.fd)], F_DUPFD_CLOEXEC, 0));
-        if (fd) return fd;
-    }
-    if (file.kind == "file" && file.fd > 0) {
-        if (util::UniqueFd fd(::open(("/" + file.key).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)); fd) return fd;
-    }
-    util::UniqueFd fd(::open("/dev/null", file.fd == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC));
-    if (!fd) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
-    return fd;
-}
-
-// --attach/--attachable: the process's stdio becomes pipes to the daemon (io_hub.hpp), which
-// also copies the output to --out when given.
-void attach_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
-    util::UniqueFd log;
-    if (!req.out().empty()) {
-        log = open_append(req.out());
-        if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
-    }
-    ctx.restore.hub = IoHub::create(std::move(log), ctx.restore.hub_ends);
-    const int ends[3] = {ctx.restore.hub_ends.stdin_read.get(), ctx.restore.hub_ends.stdout_write.get(), ctx.restore.hub_ends.stderr_write.get()};
-    std::map<std::string, bool> seen;
-    for (const auto& file : ctx.restore.meta->stdio) {
-        const bool replace = file.kind == "pipe" || file.kind == "socket" || file.kind == "file";
-        if (!replace || file.fd > 2 || seen[file.key]) continue;
-        seen[file.key] = true;
-        ctx.restore.inherit.push_back({file.key, ends[file.fd]});
-    }
-}
-
-// A shell job on a terminal gets the caller's terminal (--no-server from a terminal), or a
-// new pseudo-terminal whose output the relay writes to --out (or, with --no-server, to the
-// CLI's stdout; else discards).
-void terminal(RestoreCtx& ctx, const v1::RestoreReq& req) {
-    if (!ctx.caller_stdio.empty() && ::isatty(ctx.caller_stdio[0])) {
-        ctx.restore.terminal.stdin_fd = ctx.caller_stdio[0];
-        return;
-    }
-    ctx.restore.pty = proc::open_pty();
-    ctx.restore.terminal.launcher = proc::session_holder_launcher(ctx.restore.pty->slave_path);
-    ctx.restore.pty_out = open_replacement(ctx, req, {1, "tty", ""});
-}
-
-// The dumped process's stdin, stdout and stderr led to the caller's pipes, terminal and files,
-// which are gone, belong to someone else or have changed since: each gets a replacement
-// (see open_replacement), handed to CRIU as an inherited fd, or a terminal (see terminal()).
-void open_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
-    if (ctx.restore.meta && req.attachable()) {
-        attach_stdio(ctx, req);
-    } else if (ctx.restore.meta) {
-        std::map<std::string, bool> seen;
-        for (const auto& file : ctx.restore.meta->stdio) {
-            if (file.kind == "tty" && ctx.restore.terminal.stdin_fd < 0 && ctx.restore.terminal.launcher.empty()) terminal(ctx, req);
-            const bool replace = file.kind == "pipe" || file.kind == "socket" || file.kind == "file";
-            if (!replace || seen[file.key]) continue;
-            seen[file.key] = true;
-            ctx.restore.replacements.push_back(open_replacement(ctx, req, file));
-            ctx.restore.inherit.push_back({file.key, ctx.restore.replacements.back().get()});
-        }
-    }
-}
-
-// A failed restore leaves no --out file behind that it created (and nothing wrote to).
-void stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    std::error_code ec;
-    const bool new_out = !req.out().empty() && !fs::exists(req.out(), ec);
-    try {
-        open_stdio(ctx, req);
-        next(ctx, req, resp);
-    } catch (...) {
-        if (new_out && fs::is_regular_file(req.out(), ec) && fs::file_size(req.out(), ec) == 0) fs::remove(req.out(), ec);
-        throw;
-    }
-}
-
 // A failed restore's root task was already forked as our child (restore-as-sibling) when
 // CRIU killed it; without this wait it would stay behind as a zombie.
 void reap_failed_root(int pid) {
@@ -281,7 +144,10 @@ void keep_restore_log(const images::OpenedCheckpoint& checkpoint, const std::str
     if (ec) spdlog::warn("cannot keep CRIU's restore log beside {}: {}", path, ec.message());
 }
 
-void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
+}  // namespace
+
+void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreResp& resp,
+                       const std::function<void(criu_opts&)>& target_defaults) {
     if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
     const fs::path& dir = ctx.restore.images;
     util::UniqueFd dir_fd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
@@ -290,7 +156,7 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     criu_req creq;
     creq.set_type(RESTORE);
     auto* opts = creq.mutable_opts();
-    if (ctx.restore.meta && ctx.restore.meta->shell_job) opts->set_shell_job(true);
+    if (target_defaults) target_defaults(*opts);
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, *opts);
     opts->set_images_dir_fd(dir_fd.get());
     opts->set_log_file("restore.log");
@@ -343,21 +209,26 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     }
 }
 
-const RestoreChain& chain() {
-    static const RestoreChain c = [] {
-        RestoreChain built;
-        built.use("request-config", "daemon", adapters::request_config)
-            .use("resolve-job", "jobs", resolve_job)
-            .use("validate", "daemon", validate)
-            .use("resolve-criu", "criu", adapters::resolve_criu)
-            .use("open-checkpoint", "images", open_checkpoint)
-            .use("verify", "images", verify)
-            .use("check-pid", "process", check_pid)
-            .use("stdio", "process", stdio)
-            .handle("criu-restore", "criu", criu_restore);
-        return built;
-    }();
-    return c;
+namespace {
+
+// The chain of one workload type's restores: the core's steps around the type's (kinds.hpp).
+const RestoreChain& chain_for(const std::string& type) {
+    static std::mutex mutex;
+    static std::map<std::string, RestoreChain> chains;
+    const std::lock_guard lock(mutex);
+    if (const auto it = chains.find(type); it != chains.end()) return it->second;
+    const RestoreKind& kind = restore_kind(type);
+    RestoreChain built;
+    built.use("request-config", "daemon", adapters::request_config)
+        .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
+        .use("resolve-job", "jobs", resolve_job)
+        .use("validate", "daemon", validate)
+        .use("resolve-criu", "criu", adapters::resolve_criu)
+        .use("open-checkpoint", "images", open_checkpoint)
+        .use("verify", "images", verify);
+    for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);
+    built.handle(kind.handler.name, kind.handler.component, kind.handler.fn);
+    return chains.emplace(type, std::move(built)).first->second;
 }
 
 }  // namespace
@@ -365,7 +236,7 @@ const RestoreChain& chain() {
 void run_restore(RequestContext& base, v1::RestoreReq& req, v1::RestoreResp& resp, pipeline::Profile* profile) {
     RestoreCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    chain().run(ctx, req, resp, profile);
+    chain_for(workload_type(ctx, req.type(), req.jid(), "restore")).run(ctx, req, resp, profile);
 }
 
 }  // namespace cedana::daemon

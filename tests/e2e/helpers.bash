@@ -139,6 +139,10 @@ start_daemon_at() {
     [[ -e $sock ]] && stale=1
     local -a db=()
     _has_db_arg "$@" || db=(--db "$(daemon_db)")
+    # Emptied here, before the daemon starts: the background job's own redirection truncates
+    # it only once that job runs, and until then a restarted daemon's wait would find the
+    # previous daemon's "listening on" line in it.
+    : >"$log"
     "$CEDANA" daemon start --address "$sock" --config-dir "$CFG_DIR" "${db[@]}" "$@" \
         </dev/null >"$log.out" 2>"$log" 3>&- &
     DAEMON_PID=$!
@@ -149,6 +153,7 @@ start_daemon_at() {
 # start_daemon_tcp ADDRESS LOG: starts a daemon listening on tcp ADDRESS.
 start_daemon_tcp() {
     local address=$1 log=$2
+    : >"$log"  # as in start_daemon_at: no earlier daemon's "listening on" line
     "$CEDANA" daemon start --protocol tcp --address "$address" --config-dir "$CFG_DIR" --db "$(daemon_db)" \
         </dev/null >"$log.out" 2>"$log" 3>&- &
     DAEMON_PID=$!

@@ -47,6 +47,7 @@ teardown() {
 start_tcp() {
     local address=$1
     shift
+    : >"$DAEMON_LOG"  # as in start_daemon_at: no earlier daemon's "listening on" line
     env "$@" "$CEDANA" daemon start --protocol tcp --address "$address" --config-dir "$DCFG" --db "$(daemon_db)" \
         </dev/null >"$DAEMON_LOG.out" 2>"$DAEMON_LOG" 3>&- &
     DAEMON_PID=$!

@@ -5,27 +5,13 @@
 #include "cli/commands/commands.hpp"
 #include "cli/location_arg.hpp"
 #include "cli/criu_flags.hpp"
-#include "cli/pid_file.hpp"
+#include "cli/workload_commands.hpp"
 #include "cli/profile_table.hpp"
 #include "util/error.hpp"
 
 namespace cedana::cli {
 
 namespace {
-
-struct DumpOptions {
-    std::string dir;
-    std::string name;
-    std::string compression;
-    int streams = 0;
-    CriuFlagValues criu;
-    std::string root;
-    std::string ns;
-    std::string image;
-    bool rootfs = false;
-    bool rootfs_only = false;
-    std::string target;
-};
 
 // Flags shared by every `dump` subcommand: on the parent, so they may stand before or after it.
 void add_shared_flags(CLI::App& dump, DumpOptions& o) {
@@ -38,16 +24,9 @@ void add_shared_flags(CLI::App& dump, DumpOptions& o) {
     add_common_criu_flags(dump, o.criu);
 }
 
-// `dump process PID` and `dump job JID`: the same request, the daemon resolves a job.
-void send_dump(Globals& globals, const DumpOptions& o, bool job) {
-    cedana::daemon::v1::DumpReq req;
-    if (job) {
-        req.set_type("job");
-        req.set_jid(o.target);
-    } else {
-        req.set_type("process");
-        req.set_pid(parse_pid(o.target));
-    }
+}  // namespace
+
+void send_dump(Globals& globals, const DumpOptions& o, cedana::daemon::v1::DumpReq req) {
     if (!o.dir.empty()) req.set_dir(local_or_url(o.dir));
     req.set_name(o.name);
     req.set_compression(o.compression);
@@ -61,16 +40,12 @@ void send_dump(Globals& globals, const DumpOptions& o, bool job) {
     std::cout << "Dumped to " << resp.path() << std::endl;
 }
 
-}  // namespace
-
 void add_dump_commands(CLI::App& root, Globals& globals) {
     auto o = globals.keep(std::make_shared<DumpOptions>());
     auto* dump = root.add_subcommand("dump", "Checkpoint a process, container or job")->require_subcommand(1);
     add_shared_flags(*dump, *o);
 
-    auto* process = dump->add_subcommand("process", "Checkpoint a process tree by its PID");
-    process->add_option("PID", o->target, "the process to checkpoint")->required();
-    process->callback([&globals, o] { send_dump(globals, *o, false); });
+    add_plugin_dump_commands(*dump, globals, o);
 
     auto* runc = dump->add_subcommand("runc", "Checkpoint a runc container");
     runc->add_option("container-id", o->target, "the container")->required();
@@ -92,7 +67,12 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
     job->add_option("--image", o->image, "image reference (containerd jobs)");
     job->add_flag("--rootfs", o->rootfs, "also checkpoint the root filesystem (containerd jobs)");
     job->add_flag("--rootfs-only", o->rootfs_only, "checkpoint only the root filesystem (containerd jobs)");
-    job->callback([&globals, o] { send_dump(globals, *o, true); });
+    job->callback([&globals, o] {
+        cedana::daemon::v1::DumpReq req;
+        req.set_type("job");
+        req.set_jid(o->target);
+        send_dump(globals, *o, std::move(req));
+    });
 }
 
 }  // namespace cedana::cli

@@ -15,32 +15,13 @@
 #include "cli/pid_file.hpp"
 #include "cli/profile_table.hpp"
 #include "cli/runc_flags.hpp"
+#include "cli/workload_commands.hpp"
 #include "daemon/restore_route.hpp"
 #include "util/error.hpp"
 
 namespace cedana::cli {
 
 namespace {
-
-struct RestoreOptions {
-    std::string path;
-    bool attach = false;
-    bool attachable = false;
-    std::string out;
-    std::string pid_file;
-    bool no_server = false;
-    CriuFlagValues criu;
-    std::string gpu_id;
-    std::string bundle;
-    std::string id;
-    RuncFlagValues runc;
-    std::string netns_ipv4;
-    std::string image;
-    std::string ns;
-    std::vector<std::string> env;
-    std::string gpus;
-    std::string target;
-};
 
 void add_shared_flags(CLI::App& restore, RestoreOptions& o) {
     restore.add_flag("-a,--attach", o.attach, "stream the restored process's input and output here");
@@ -72,9 +53,11 @@ std::string absolute(const std::string& path) {
 }
 
 
+}  // namespace
+
 // --no-server: the restore runs in this process, the restored process becomes its child and
 // writes straight to this process's stdio; its exit status becomes ours.
-[[noreturn]] void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const RestoreOptions& o) {
+void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const RestoreOptions& o) {
     const config::Loaded loaded = globals.load_config();
     daemon::RequestContext ctx;
     ctx.base_config = loaded.json;
@@ -99,15 +82,12 @@ std::string absolute(const std::string& path) {
     std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-// `restore process --path P` and `restore job JID [--path P]`.
-void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
+void send_restore(Globals& globals, const RestoreOptions& o, cedana::daemon::v1::RestoreReq req) {
+    const bool job = req.type() == "job";
     if (!job && (o.attach || o.attachable)) {
         fail(ErrorKind::invalid_argument, "--attach and --attachable are for jobs (restore job JID); for a process use --out or --no-server");
     }
     if (job && o.no_server) fail(ErrorKind::invalid_argument, "restore job needs the daemon; to restore a job's checkpoint here, use restore process --path P --no-server");
-    cedana::daemon::v1::RestoreReq req;
-    req.set_type(job ? "job" : "process");
-    if (job) req.set_jid(o.target);
     req.set_attachable(o.attach || o.attachable);
     req.set_path(o.path.empty() ? o.path : local_or_url(o.path));
     req.set_out(absolute(o.out));
@@ -119,24 +99,20 @@ void send_restore(Globals& globals, const RestoreOptions& o, bool job) {
     const auto resp = client.restore(req);
     write_pid_file(o.pid_file, resp.pid());
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
-    if (job && o.attach) attach_to_job(globals, o.target, 0);
+    if (job && o.attach) attach_to_job(globals, req.jid(), 0);
     if (job) {
-        std::cout << "Restored job " << o.target << " as PID " << resp.pid() << std::endl;
+        std::cout << "Restored job " << req.jid() << " as PID " << resp.pid() << std::endl;
     } else {
         std::cout << "Restored PID " << resp.pid() << " from " << req.path() << std::endl;
     }
 }
-
-}  // namespace
 
 void add_restore_commands(CLI::App& root, Globals& globals) {
     auto o = globals.keep(std::make_shared<RestoreOptions>());
     auto* restore = root.add_subcommand("restore", "Restore a process, container or job from a checkpoint")->require_subcommand(1);
     add_shared_flags(*restore, *o);
 
-    auto* process = restore->add_subcommand("process", "Restore a process tree, keeping its PIDs");
-    process->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    process->callback([&globals, o] { send_restore(globals, *o, false); });
+    add_plugin_restore_commands(*restore, globals, o);
 
     auto* runc = restore->add_subcommand("runc", "Restore a runc container");
     runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
@@ -156,7 +132,12 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
     job->add_option("-p,--path", o->path, "checkpoint to restore instead of the newest");
     add_runc_restore_flags(*job, *o);
     add_containerd_flags(*job, *o);
-    job->callback([&globals, o] { send_restore(globals, *o, true); });
+    job->callback([&globals, o] {
+        cedana::daemon::v1::RestoreReq req;
+        req.set_type("job");
+        req.set_jid(o->target);
+        send_restore(globals, *o, std::move(req));
+    });
 }
 
 }  // namespace cedana::cli

@@ -1,12 +1,22 @@
 // The process plugin: bare process trees, checkpointed and restored by PID, run and
-// managed as jobs. Every other kind of workload builds on what it registers.
+// managed as jobs. Other kinds of workload reuse its steps (restore_stdio.hpp).
 
+#include "daemon/kinds.hpp"
+#include "plugins/process/cli.hpp"
+#include "plugins/process/dump.hpp"
+#include "plugins/process/jobs.hpp"
+#include "plugins/process/restore.hpp"
 #include "registry/registry.hpp"
 
 namespace cedana::plugins::process {
 
 CEDANA_PLUGIN(process) {
     registry::add({.name = "process", .summary = "process trees by PID: dump, restore, run, manage", .requirements = {}, .provision = {}});
+    daemon::add_dump_kind("process", dump_kind());
+    daemon::add_restore_kind("process", restore_kind());
+    daemon::add_run_kind("process", run_kind());
+    daemon::add_manage_kind("process", manage_kind());
+    add_commands();
 }
 
 }  // namespace cedana::plugins::process

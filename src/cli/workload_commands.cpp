@@ -1,0 +1,68 @@
+#include "cli/workload_commands.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "registry/registry.hpp"
+
+namespace cedana::cli {
+
+namespace {
+
+template <typename Options>
+struct Commands {
+    std::mutex mutex;
+    std::multimap<std::string, WorkloadCommand<Options>> by_plugin;
+};
+
+// Function-local, as plugins register from static initializers.
+template <typename Options>
+Commands<Options>& commands() {
+    static Commands<Options> c;
+    return c;
+}
+
+template <typename Options>
+void add(const std::string& plugin, WorkloadCommand<Options> command, registry::Feature feature) {
+    registry::note(plugin, feature);
+    auto& c = commands<Options>();
+    const std::lock_guard lock(c.mutex);
+    c.by_plugin.emplace(plugin, std::move(command));
+}
+
+template <typename Options>
+void add_all(CLI::App& group, Globals& globals, const std::shared_ptr<Options>& options) {
+    auto& c = commands<Options>();
+    const std::lock_guard lock(c.mutex);
+    for (const auto& [plugin, command] : c.by_plugin) command(group, globals, options);
+}
+
+}  // namespace
+
+void add_dump_command(const std::string& plugin, WorkloadCommand<DumpOptions> add_fn) {
+    add(plugin, std::move(add_fn), registry::Feature::dump_command);
+}
+void add_restore_command(const std::string& plugin, WorkloadCommand<RestoreOptions> add_fn) {
+    add(plugin, std::move(add_fn), registry::Feature::restore_command);
+}
+void add_run_command(const std::string& plugin, WorkloadCommand<RunOptions> add_fn) {
+    add(plugin, std::move(add_fn), registry::Feature::run_command);
+}
+void add_manage_command(const std::string& plugin, WorkloadCommand<ManageOptions> add_fn) {
+    add(plugin, std::move(add_fn), registry::Feature::manage_command);
+}
+
+void add_plugin_dump_commands(CLI::App& group, Globals& globals, const std::shared_ptr<DumpOptions>& options) {
+    add_all(group, globals, options);
+}
+void add_plugin_restore_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RestoreOptions>& options) {
+    add_all(group, globals, options);
+}
+void add_plugin_run_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RunOptions>& options) {
+    add_all(group, globals, options);
+}
+void add_plugin_manage_commands(CLI::App& group, Globals& globals, const std::shared_ptr<ManageOptions>& options) {
+    add_all(group, globals, options);
+}
+
+}  // namespace cedana::cli

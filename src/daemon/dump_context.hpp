@@ -1,0 +1,42 @@
+#pragma once
+// What the steps of one dump share: the core's (staging, packing, metadata) and those a
+// workload's plugin adds (kinds.hpp), which find the target and hand CRIU its options.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cedana/daemon/v1/daemon.pb.h"
+#include "daemon/request_context.hpp"
+#include "images/compression.hpp"
+#include "images/metadata.hpp"
+#include "images/staging.hpp"
+#include "images/streamed_archive.hpp"
+#include "pipeline/chain.hpp"
+#include "proc/process_info.hpp"
+
+namespace cedana::daemon {
+
+// What the adapters of one dump learn and hand on; lives for the request.
+struct DumpState {
+    images::Compression compression = images::Compression::none;
+    std::filesystem::path final_path;
+    std::optional<images::Staging> staging;
+    std::optional<images::StreamedArchive> archive;  // written while CRIU dumps (tar, lz4, zstd)
+    std::vector<int> tree;                           // the processes, as the plugin's resolve step found them
+    proc::ProcessInfo process;                       // the root of what is dumped
+    images::Metadata meta;
+    std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
+    bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
+    std::string jid;            // set for `dump job`
+};
+
+struct DumpCtx : RequestContext {
+    DumpState dump;
+};
+
+using DumpChain = pipeline::Chain<DumpCtx, cedana::daemon::v1::DumpReq, cedana::daemon::v1::DumpResp>;
+
+}  // namespace cedana::daemon

@@ -1,0 +1,70 @@
+#pragma once
+// What a plugin adds to the daemon's chains for the requests of its workload type
+// ("process", "runc", ...). Each route builds one chain per type from its own core steps
+// and the type's steps and handler registered here, once, on the type's first request:
+//
+//   dump     request-config → plugin → resolve-job → validate → resolve-criu → [target]
+//            → stage → pack → metadata → follow-memory → [handler: the CRIU dump]
+//   restore  request-config → plugin → resolve-job → validate → resolve-criu
+//            → open-checkpoint → verify → [prepare] → [handler: the CRIU restore]
+//   run      request-config → plugin → validate → [middleware] → [handler: start it]
+//   manage   request-config → plugin → validate → [middleware] → [handler: adopt it]
+//
+// "plugin" refuses a request whose plugin the configuration has disabled. Registering notes
+// the features in the registry (registry/feature.hpp), from which `cedana features` is made.
+
+#include <string>
+#include <vector>
+
+#include "cedana/daemon/v1/daemon.pb.h"
+#include "config/config.hpp"
+#include "daemon/dump_context.hpp"
+#include "daemon/request_context.hpp"
+#include "daemon/restore_context.hpp"
+#include "pipeline/chain.hpp"
+
+namespace cedana::daemon {
+
+using RunChain = pipeline::Chain<RequestContext, cedana::daemon::v1::RunReq, cedana::daemon::v1::RunResp>;
+using ManageChain = pipeline::Chain<RequestContext, cedana::daemon::v1::ManageReq, cedana::daemon::v1::ManageResp>;
+
+template <typename Chain>
+struct Step {
+    std::string name;
+    std::string component;
+    typename Chain::AdapterFn fn;
+};
+
+template <typename Chain>
+struct Handler {
+    std::string name;
+    std::string component;
+    typename Chain::HandlerFn fn;
+};
+
+// One workload type's part of a route's chain.
+template <typename Chain>
+struct Kind {
+    std::string plugin;
+    std::vector<Step<Chain>> steps;
+    Handler<Chain> handler;
+};
+
+using DumpKind = Kind<DumpChain>;        // steps: the target (find it, claim it, settle it afterwards)
+using RestoreKind = Kind<RestoreChain>;  // steps: what the restored tree is given (PIDs checked, stdio)
+using RunKind = Kind<RunChain>;
+using ManageKind = Kind<ManageChain>;
+
+void add_dump_kind(const std::string& type, DumpKind kind);
+void add_restore_kind(const std::string& type, RestoreKind kind);
+void add_run_kind(const std::string& type, RunKind kind);
+void add_manage_kind(const std::string& type, ManageKind kind);
+
+// The kind registered for `type`; throws cedana::Error(unimplemented) saying that no plugin
+// serves it, naming `what` ("dump").
+const DumpKind& dump_kind(const std::string& type);
+const RestoreKind& restore_kind(const std::string& type);
+const RunKind& run_kind(const std::string& type);
+const ManageKind& manage_kind(const std::string& type);
+
+}  // namespace cedana::daemon

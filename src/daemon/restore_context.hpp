@@ -1,0 +1,48 @@
+#pragma once
+// What the steps of one restore share: the core's (the opened and verified checkpoint) and
+// those a workload's plugin adds (kinds.hpp): the stdio replacements and terminal handed
+// to CRIU.
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cedana/daemon/v1/daemon.pb.h"
+#include "daemon/io_hub.hpp"
+#include "daemon/request_context.hpp"
+#include "engine/criu_rpc.hpp"
+#include "images/metadata.hpp"
+#include "images/opened_checkpoint.hpp"
+#include "pipeline/chain.hpp"
+#include "proc/tty_relay.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::daemon {
+
+struct RestoreState {
+    std::filesystem::path images;
+    std::optional<images::OpenedCheckpoint> checkpoint;
+    std::optional<images::Metadata> meta;
+    // The memory images' check, running beside CRIU (see verify); declared after the
+    // checkpoint so that it is waited for before an extracted archive is removed.
+    std::future<void> memory_check;
+    std::vector<util::UniqueFd> replacements;
+    std::vector<engine::InheritFd> inherit;
+    // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
+    engine::CriuTerminal terminal;
+    // --attach/--attachable: the pipes the restored job writes to and reads from.
+    std::shared_ptr<IoHub> hub;
+    IoHub::ChildEnds hub_ends;
+    std::optional<proc::Pty> pty;
+    util::UniqueFd pty_out;
+};
+
+struct RestoreCtx : RequestContext {
+    RestoreState restore;
+};
+
+using RestoreChain = pipeline::Chain<RestoreCtx, cedana::daemon::v1::RestoreReq, cedana::daemon::v1::RestoreResp>;
+
+}  // namespace cedana::daemon
