@@ -117,6 +117,14 @@ bool init_file(const Sources& sources);
 // it from the defaults when missing).
 void merge_env_into_file(const Sources& sources);
 
+// `plugin install` / `plugin remove`: rewrites config.json in config_dir(sources) with one
+// field set (`section` empty for a top-level field), keeping every other key, unknown ones
+// included. A missing file is created from the defaults, without the environment: the
+// caller's variables (a token among them) are theirs, not the file's. Throws
+// cedana::Error(invalid_argument) for an unknown field, a bad value or a malformed file,
+// which is then left as it was.
+void set_file_field(const Sources& sources, const std::string& section, const std::string& key, const nlohmann::json& value);
+
 // The process environment, for Sources::env.
 std::map<std::string, std::string> process_env();
 

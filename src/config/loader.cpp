@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -173,6 +174,14 @@ void write_file(const fs::path& path, const json& doc) {
     }
 }
 
+// The key of `doc` that matches `key` ignoring case and underscores, if any.
+std::optional<std::string> existing_key(const json& doc, const std::string& key) {
+    for (const auto& [candidate, value] : doc.items()) {
+        if (fold_key(candidate) == fold_key(key)) return candidate;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> process_env() {
@@ -277,6 +286,34 @@ void merge_env_into_file(const Sources& sources) {
     std::vector<std::string> ignored;
     merge_document(checked, doc, "config file " + file.string(), ignored);
     merge_env(doc, sources.env);
+    write_file(file, doc);
+}
+
+void set_file_field(const Sources& sources, const std::string& section, const std::string& key, const json& value) {
+    const Field* field = find_field(section, key);
+    if (field == nullptr) {
+        fail(ErrorKind::invalid_argument, "unknown configuration field {}", section.empty() ? key : section + "." + key);
+    }
+    const fs::path file = fs::path(config_dir(sources)) / kFileName;
+    const json checked_value = check_value(*field, value, "writing " + file.string());
+    if (!fs::exists(file)) {
+        json doc = defaults();
+        set(doc, *field, checked_value);
+        write_file(file, doc);
+        return;
+    }
+    json doc = read_file(file);
+    json checked = defaults();
+    std::vector<std::string> ignored;
+    merge_document(checked, doc, "config file " + file.string(), ignored);
+    // The file's own spelling of the key is replaced, not shadowed by a second spelling
+    // (Plugins.Disabled beside plugins.disabled) that the loader would merge in some order.
+    json* into = &doc;
+    if (!field->section.empty()) {
+        const std::string spelled = existing_key(doc, field->section).value_or(field->section);
+        into = &doc[spelled];
+    }
+    (*into)[existing_key(*into, field->key).value_or(field->key)] = checked_value;
     write_file(file, doc);
 }
 

@@ -3,6 +3,7 @@
 #include "api/health_convert.hpp"
 #include "daemon/adapters.hpp"
 #include "health/checks.hpp"
+#include "health/plugin_checks.hpp"
 #include "pipeline/chain.hpp"
 
 namespace cedana::daemon {
@@ -13,17 +14,16 @@ namespace {
 
 using HealthChain = pipeline::Chain<RequestContext, v1::HealthCheckReq, v1::HealthCheckResp>;
 
-// With --full, each installed plugin adds its own section; until plugins exist the section
-// says that none is installed, so that --full visibly looked.
+// With --full, after the built-in sections: where each plugin stands, then the sections of
+// the enabled plugins that have checks of their own.
 void plugin_checks(RequestContext& ctx, v1::HealthCheckReq& req, v1::HealthCheckResp& resp, const HealthChain::Next& next) {
     next(ctx, req, resp);
     if (!req.full()) return;
-    auto* section = resp.add_sections();
-    section->set_name("Plugins");
-    auto* row = section->add_results();
-    row->set_name("Installed");
-    row->set_value("none");
-    row->set_severity(v1::SEVERITY_OK);
+    health::Report report{{health::plugins_section(ctx.config)}};
+    for (auto& section : health::plugin_sections(ctx.config, {.criu_binary = ctx.criu_binary, .full = true})) {
+        report.sections.push_back(std::move(section));
+    }
+    api::to_proto(report, resp);
 }
 
 void builtin_checks(RequestContext& ctx, v1::HealthCheckReq& req, v1::HealthCheckResp& resp) {

@@ -17,11 +17,13 @@ assert_healthy_report() {
     [[ ${lines[-1]} == "Looks good"* ]] || fail "last line is not the summary: ${lines[-1]}"
 }
 
-# assert_full_report: the extra rows of --full.
+# assert_full_report: the extra rows of --full: CRIU's optional features, and a row per
+# plugin compiled in, each installed here.
 assert_full_report() {
     assert_line "Plugins"
     assert_line --regexp '^ +Extra features +'
-    assert_line --regexp '^ +Installed +'
+    assert_line --regexp '^ +criu +installed +✔$'
+    assert_line --regexp '^ +process +installed +✔$'
 }
 
 # assert_missing_criu_report: a report whose CRIU binary does not exist.

@@ -29,7 +29,7 @@ setup() {
     unset CEDANA_ADDRESS CEDANA_PROTOCOL CEDANA_CONFIG_DIR
     unset CEDANA_CRIU_BINARY_PATH CEDANA_CHECKPOINT_COMPRESSION CEDANA_CHECKPOINT_DIR
     unset CEDANA_LOG_LEVEL CEDANA_PROFILING_ENABLED CEDANA_AUTH_TOKEN
-    unset "${!CEDANA_CONNECTION_@}"
+    unset "${!CEDANA_CONNECTION_@}" "${!CEDANA_PLUGINS_@}"
     export CEDANA_CONFIG_DIR=$CFG_DIR
     # Workloads and jobs inherit the working directory: keep it in the test's own
     # directory, not wherever the suite was started (a checkout on some other mount).

@@ -536,5 +536,73 @@ TEST(ConfigMergeEnv, MalformedExistingFileIsAnErrorAndLeftAlone) {
     EXPECT_EQ(dir.read(), original);
 }
 
+// ---------------------------------------------------------------------------------------------
+// set_file_field
+
+TEST(ConfigSetFileField, CreatesTheFileFromDefaultsWithTheFieldSet) {
+    TempDir dir;
+    set_file_field(Sources{dir.str(), "", {{"CEDANA_AUTH_TOKEN", "0123456789abcdef0123"}}}, "plugins", "disabled", json::array({"criu"}));
+    const json written = json::parse(dir.read());
+    json expected = defaults_with_env({});
+    expected["plugins"]["disabled"] = json::array({"criu"});
+    // The environment (here a token) stays out of the file.
+    EXPECT_EQ(written, expected);
+    EXPECT_EQ(load_from(dir).config.plugins.disabled, std::vector<std::string>{"criu"});
+    EXPECT_FALSE(fs::exists(dir.path() / "config.json.tmp"));
+}
+
+TEST(ConfigSetFileField, KeepsOtherAndUnknownKeysAndReplacesTheFilesOwnSpelling) {
+    TempDir dir;
+    dir.write(R"({"Plugins": {"Disabled": ["runc"], "lib_dir": "/mine"}, "future": {"x": 1}, "checkpoint": {"dir": "/ckpt"}})");
+    set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array({"runc", "criu"}));
+    const json written = json::parse(dir.read());
+    EXPECT_EQ(written.at("Plugins").at("Disabled"), json::array({"runc", "criu"}));
+    EXPECT_FALSE(written.contains("plugins"));
+    EXPECT_FALSE(written.at("Plugins").contains("disabled"));
+    EXPECT_EQ(written.at("Plugins").at("lib_dir"), "/mine");
+    EXPECT_EQ(written.at("future"), json({{"x", 1}}));
+    EXPECT_EQ(written.at("checkpoint"), json({{"dir", "/ckpt"}}));
+    const Loaded loaded = load_from(dir);
+    EXPECT_EQ(loaded.config.plugins.disabled, (std::vector<std::string>{"runc", "criu"}));
+    EXPECT_EQ(loaded.config.checkpoint.dir, "/ckpt");
+}
+
+TEST(ConfigSetFileField, AddsAMissingSectionAndSetsTopLevelFields) {
+    TempDir dir;
+    dir.write(R"({"log": {"level": "debug"}})");
+    set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array());
+    set_file_field(Sources{dir.str(), "", {}}, "", "protocol", "TCP");
+    const json written = json::parse(dir.read());
+    EXPECT_EQ(written, json({{"log", {{"level", "debug"}}}, {"plugins", {{"disabled", json::array()}}}, {"protocol", "tcp"}}));
+}
+
+TEST(ConfigSetFileField, ReadsTheConfigDirFromTheEnvironment) {
+    TempDir dir;
+    set_file_field(Sources{"", "", {{"CEDANA_CONFIG_DIR", dir.str()}}}, "plugins", "disabled", json::array({"x"}));
+    EXPECT_EQ(json::parse(dir.read()).at("plugins").at("disabled"), json::array({"x"}));
+}
+
+TEST(ConfigSetFileField, UnknownFieldOrBadValueIsAnErrorAndTheFileIsLeftAlone) {
+    TempDir dir;
+    const std::string original = R"({"plugins": {"disabled": ["runc"]}})";
+    dir.write(original);
+    const std::string unknown = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "enabled", json::array()); });
+    EXPECT_TRUE(contains(unknown, "unknown configuration field plugins.enabled")) << unknown;
+    const std::string bad = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array({1})); });
+    EXPECT_TRUE(contains(bad, "plugins.disabled: invalid value [1]")) << bad;
+    EXPECT_TRUE(contains(bad, dir.file().string())) << bad;
+    EXPECT_EQ(dir.read(), original);
+}
+
+TEST(ConfigSetFileField, MalformedOrInvalidExistingFileIsAnErrorAndLeftAlone) {
+    TempDir dir;
+    for (const std::string& original : {std::string("{broken"), std::string(R"({"log": {"level": "loud"}})")}) {
+        dir.write(original);
+        const std::string msg = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array()); });
+        EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
+        EXPECT_EQ(dir.read(), original);
+    }
+}
+
 }  // namespace
 }  // namespace cedana::config

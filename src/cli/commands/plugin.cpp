@@ -1,40 +1,71 @@
+#include <iostream>
+
 #include "cli/commands/commands.hpp"
+#include "cli/plugin_install.hpp"
+#include "cli/plugin_names.hpp"
+#include "cli/plugin_table.hpp"
 
 namespace cedana::cli {
 
 namespace {
 
-void add_features(CLI::App& parent, std::vector<std::string>& names, bool& errors, const std::string& help) {
+struct PluginOptions {
+    std::vector<std::string> names;
+    bool errors = false;
+};
+
+// The statuses of the plugins the arguments name, under this call's configuration.
+std::vector<registry::PluginStatus> named_statuses(const Globals& globals, const std::vector<std::string>& names, Versions versions) {
+    const auto plugins = named_plugins(names, versions, CEDANA_VERSION);
+    const config::Config config = globals.load_config().config;
+    std::vector<registry::PluginStatus> out;
+    for (const registry::PluginInfo* plugin : plugins) out.push_back(registry::status_of(*plugin, config));
+    return out;
+}
+
+// `install` and `remove` edit the configuration file that this call reads.
+config::Sources file_sources(const Globals& globals) {
+    return {.config_dir = globals.config_dir, .override_json = globals.config_json, .env = config::process_env()};
+}
+
+void add_list(CLI::App& parent, const std::string& name, const std::string& help, Globals& globals,
+              const std::shared_ptr<PluginOptions>& o) {
+    auto* list = parent.add_subcommand(name, help);
+    list->add_option("name", o->names, "name[@version] to show (default all)");
+    list->callback([&globals, o] {
+        std::cout << format_plugin_list(named_statuses(globals, o->names, Versions::accepted), CEDANA_VERSION);
+    });
+}
+
+void add_features(CLI::App& parent, const std::string& help, Globals& globals, const std::shared_ptr<PluginOptions>& o) {
     auto* features = parent.add_subcommand("features", help);
-    features->add_option("name", names, "plugins to show (default all)");
-    features->add_flag("--errors", errors, "show why a feature is incompatible");
-    not_available_yet(*features, "plugins");
+    features->add_option("name", o->names, "plugins to show (default all)");
+    features->add_flag("--errors", o->errors, "show why a feature is incompatible");
+    features->callback([&globals, o] {
+        std::cout << format_features(named_statuses(globals, o->names, Versions::refused), o->errors);
+    });
 }
 
 }  // namespace
 
 void add_plugin_commands(CLI::App& root, Globals& globals) {
-    struct PluginOptions {
-        std::vector<std::string> names;
-        bool errors = false;
-    };
     auto o = globals.keep(std::make_shared<PluginOptions>());
     auto* plugin = root.add_subcommand("plugin", "List, install and remove plugins")->require_subcommand(1);
-    auto* list = plugin->add_subcommand("list", "List plugins, installed and available");
-    list->add_option("name", o->names, "name[@version] to show");
-    not_available_yet(*list, "plugins");
-    auto* install = plugin->add_subcommand("install", "Install plugins");
+    add_list(*plugin, "list", "List plugins, installed and available", globals, o);
+    auto* install = plugin->add_subcommand("install", "Install plugins: enable them in the configuration and provision them");
     install->add_option("name", o->names, "name[@version]")->required();
-    not_available_yet(*install, "plugins");
-    auto* remove = plugin->add_subcommand("remove", "Remove plugins");
+    install->callback([&globals, o] {
+        install_plugins(file_sources(globals), named_plugins(o->names, Versions::accepted, CEDANA_VERSION), std::cout);
+    });
+    auto* remove = plugin->add_subcommand("remove", "Remove plugins: disable them in the configuration");
     remove->add_option("name", o->names, "plugin name")->required();
-    not_available_yet(*remove, "plugins");
-    add_features(*plugin, o->names, o->errors, "Show which features each plugin implements");
+    remove->callback([&globals, o] {
+        remove_plugins(file_sources(globals), named_plugins(o->names, Versions::refused, CEDANA_VERSION), std::cout);
+    });
+    add_features(*plugin, "Show which features each plugin implements", globals, o);
 
-    auto* plugins = root.add_subcommand("plugins", "List plugins (alias of plugin list)");
-    plugins->add_option("name", o->names, "name[@version] to show");
-    not_available_yet(*plugins, "plugins");
-    add_features(root, o->names, o->errors, "Show which features each plugin implements (alias of plugin features)");
+    add_list(root, "plugins", "List plugins (alias of plugin list)", globals, o);
+    add_features(root, "Show which features each plugin implements (alias of plugin features)", globals, o);
 }
 
 void add_k8s_commands(CLI::App& root, Globals&) {
