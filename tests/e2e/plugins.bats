@@ -5,6 +5,14 @@
 
 load helpers
 
+# The shared teardown, kept under another name, runs after ending this file's workloads.
+eval "helpers_$(declare -f teardown)"
+
+teardown() {
+    kill_test_processes
+    helpers_teardown
+}
+
 # The labels of the matrix's rows, in order (registry/feature.cpp).
 FEATURE_ROWS=(
     "Dump command" "Restore command" "Run command" "Manage command" "Freeze command"
@@ -198,5 +206,58 @@ file_disabled() {
     run "$CEDANA" daemon check --full --address "$SOCK"
     assert_success
     assert_line --regexp "^ +criu +available +✔ +install it with 'cedana plugin install criu'$"
+    stop_daemon
+}
+
+@test "features process shows what the process plugin registered, computed from its registrations" {
+    run "$CEDANA" features process --config-dir "$CFG_DIR"
+    assert_success
+    local row
+    for row in "Dump command" "Restore command" "Run command" "Manage command" "Dump middleware" "Dump handler" \
+        "Restore middleware" "Restore handler" "Run handler"; do
+        assert_line --regexp "^$row +✔$"
+    done
+    for row in "Freeze command" "Query command" "Run middleware" "Checkpoint storage" "Custom reaper"; do
+        assert_line --regexp "^$row +•$"
+    done
+}
+
+@test "with the process plugin removed, a daemon refuses its requests and the CLI its --no-server forms, until it is installed again" {
+    run "$CEDANA" plugin remove process --config-dir "$CFG_DIR"
+    assert_success
+    start_daemon
+    local expected="plugin process is not installed: run 'cedana plugin install process'"
+    start_counter "$TEST_DIR/orig.out"
+    local pid=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    cedana_dump "$pid" --dir "$TEST_DIR" --compression tar
+    assert_failure
+    assert_output --partial "$expected"
+    assert_running "$pid" "$TEST_DIR/orig.out"
+    assert_equal "$(find "$TEST_DIR" -maxdepth 1 -name 'dump-process-*')" ""
+    cedana_cli run process --jid refused /bin/true
+    assert_failure
+    assert_output --partial "$expected"
+    cedana_cli manage process "$pid" --jid refused
+    assert_failure
+    assert_output --partial "$expected"
+    cedana_cli ps
+    assert_success
+    refute_output --partial refused
+    run "$CEDANA" run process --no-server --config-dir "$CFG_DIR" -- /bin/echo should-not-run
+    assert_failure
+    assert_output --partial "$expected"
+    refute_output --partial should-not-run
+    run "$CEDANA" restore process --path "$TEST_DIR/none.tar" --no-server --config-dir "$CFG_DIR"
+    assert_failure
+    assert_output --partial "$expected"
+    stop_daemon
+
+    run "$CEDANA" plugin install process --config-dir "$CFG_DIR"
+    assert_success
+    start_daemon
+    cedana_dump "$pid" --dir "$TEST_DIR" --compression tar --leave-running
+    assert_success
+    assert_running "$pid" "$TEST_DIR/orig.out"
     stop_daemon
 }
