@@ -130,6 +130,14 @@ v1::ListCheckpointsResp Client::list_checkpoints(const v1::ListCheckpointsReq& r
     return call<v1::ListCheckpointsReq, v1::ListCheckpointsResp>(&v1::Daemon::Stub::ListCheckpoints, req);
 }
 
+v1::FreezeResp Client::freeze(const v1::FreezeReq& req) { return call<v1::FreezeReq, v1::FreezeResp>(&v1::Daemon::Stub::Freeze, req); }
+
+v1::FreezeResp Client::unfreeze(const v1::FreezeReq& req) {
+    return call<v1::FreezeReq, v1::FreezeResp>(&v1::Daemon::Stub::Unfreeze, req);
+}
+
+v1::QueryResp Client::query(const v1::QueryReq& req) { return call<v1::QueryReq, v1::QueryResp>(&v1::Daemon::Stub::Query, req); }
+
 std::unique_ptr<grpc::ClientReaderWriter<v1::AttachReq, v1::AttachResp>> Client::attach(grpc::ClientContext& context) {
     prepare(context);
     return stub_->Attach(&context);

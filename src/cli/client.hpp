@@ -29,6 +29,9 @@ public:
     cedana::daemon::v1::KillJobsResp kill_jobs(const cedana::daemon::v1::KillJobsReq& req);
     cedana::daemon::v1::DeleteJobsResp delete_jobs(const cedana::daemon::v1::DeleteJobsReq& req);
     cedana::daemon::v1::ListCheckpointsResp list_checkpoints(const cedana::daemon::v1::ListCheckpointsReq& req);
+    cedana::daemon::v1::FreezeResp freeze(const cedana::daemon::v1::FreezeReq& req);
+    cedana::daemon::v1::FreezeResp unfreeze(const cedana::daemon::v1::FreezeReq& req);
+    cedana::daemon::v1::QueryResp query(const cedana::daemon::v1::QueryReq& req);
     // The Attach stream; `context` must outlive it.
     std::unique_ptr<grpc::ClientReaderWriter<cedana::daemon::v1::AttachReq, cedana::daemon::v1::AttachResp>> attach(
         grpc::ClientContext& context);

@@ -52,6 +52,14 @@ void add_manage_command(const std::string& plugin, WorkloadCommand<ManageOptions
     add(plugin, std::move(add_fn), registry::Feature::manage_command);
 }
 
+void add_freeze_command(const std::string& plugin, WorkloadCommand<FreezeOptions> add_fn) {
+    registry::note(plugin, registry::Feature::unfreeze_command);
+    add(plugin, std::move(add_fn), registry::Feature::freeze_command);
+}
+void add_query_command(const std::string& plugin, WorkloadCommand<QueryOptions> add_fn) {
+    add(plugin, std::move(add_fn), registry::Feature::query_command);
+}
+
 void add_plugin_dump_commands(CLI::App& group, Globals& globals, const std::shared_ptr<DumpOptions>& options) {
     add_all(group, globals, options);
 }
@@ -62,6 +70,13 @@ void add_plugin_run_commands(CLI::App& group, Globals& globals, const std::share
     add_all(group, globals, options);
 }
 void add_plugin_manage_commands(CLI::App& group, Globals& globals, const std::shared_ptr<ManageOptions>& options) {
+    add_all(group, globals, options);
+}
+
+void add_plugin_freeze_commands(CLI::App& group, Globals& globals, const std::shared_ptr<FreezeOptions>& options) {
+    add_all(group, globals, options);
+}
+void add_plugin_query_commands(CLI::App& group, Globals& globals, const std::shared_ptr<QueryOptions>& options) {
     add_all(group, globals, options);
 }
 

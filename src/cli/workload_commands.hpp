@@ -88,12 +88,31 @@ struct ManageOptions {
     std::string ns;
 };
 
+struct FreezeOptions {
+    bool unfreeze = false;  // set by the group: the same subcommands serve both
+    std::string target;
+    std::string root;
+    std::string ns;
+};
+
+struct QueryOptions {
+    std::vector<std::string> targets;
+    bool tree = false;
+    bool inspect = false;
+    std::string root;
+    std::string ns;
+    std::string container_type;
+};
+
 // Send a request the subcommand filled with its target; the group's shared flags are added
 // here. Each prints the result line scripts read (and the profile before it).
 void send_dump(Globals& globals, const DumpOptions& o, cedana::daemon::v1::DumpReq req);
 void send_restore(Globals& globals, const RestoreOptions& o, cedana::daemon::v1::RestoreReq req);
 void send_run(Globals& globals, const RunOptions& o, cedana::daemon::v1::RunReq req);
 void send_manage(Globals& globals, const ManageOptions& o, cedana::daemon::v1::ManageReq req);
+void send_freeze(Globals& globals, const FreezeOptions& o, cedana::daemon::v1::FreezeReq req);
+// Prints the daemon's table, then with --inspect the first target's details.
+void send_query(Globals& globals, const QueryOptions& o, cedana::daemon::v1::QueryReq req);
 
 // The flags every `run` subcommand shares, for an alias that stands for one (`exec`).
 void add_run_shared_flags(CLI::App& command, RunOptions& o);
@@ -109,11 +128,16 @@ void add_dump_command(const std::string& plugin, WorkloadCommand<DumpOptions> ad
 void add_restore_command(const std::string& plugin, WorkloadCommand<RestoreOptions> add);
 void add_run_command(const std::string& plugin, WorkloadCommand<RunOptions> add);
 void add_manage_command(const std::string& plugin, WorkloadCommand<ManageOptions> add);
+// Called for both the freeze and the unfreeze group (FreezeOptions::unfreeze tells which).
+void add_freeze_command(const std::string& plugin, WorkloadCommand<FreezeOptions> add);
+void add_query_command(const std::string& plugin, WorkloadCommand<QueryOptions> add);
 
 // For the groups: every plugin's subcommands, in plugin name order.
 void add_plugin_dump_commands(CLI::App& group, Globals& globals, const std::shared_ptr<DumpOptions>& options);
 void add_plugin_restore_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RestoreOptions>& options);
 void add_plugin_run_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RunOptions>& options);
 void add_plugin_manage_commands(CLI::App& group, Globals& globals, const std::shared_ptr<ManageOptions>& options);
+void add_plugin_freeze_commands(CLI::App& group, Globals& globals, const std::shared_ptr<FreezeOptions>& options);
+void add_plugin_query_commands(CLI::App& group, Globals& globals, const std::shared_ptr<QueryOptions>& options);
 
 }  // namespace cedana::cli

@@ -66,13 +66,26 @@ void add_run_kind(const std::string& type, RunKind kind) {
     note(kind, registry::Feature::run_middleware, registry::Feature::run_handler);
     add("run", type, std::move(kind));
 }
+// Two tables of one kind type: freeze and unfreeze are separate registrations.
+struct UnfreezeKind : FreezeKind {};
+
 // The features matrix has no manage middleware or handler rows; the manage command's row
 // comes from the command line's registration.
 void add_manage_kind(const std::string& type, ManageKind kind) { add("manage", type, std::move(kind)); }
+
+void add_freeze_kind(const std::string& type, FreezeKind kind) { add("freeze", type, std::move(kind)); }
+void add_unfreeze_kind(const std::string& type, FreezeKind kind) { add("unfreeze", type, UnfreezeKind{std::move(kind)}); }
+void add_query_kind(const std::string& type, QueryKind kind) {
+    if (kind.handler.fn) registry::note(kind.plugin, registry::Feature::query_handler);
+    add("query", type, std::move(kind));
+}
 
 const DumpKind& dump_kind(const std::string& type) { return find<DumpKind>("dump", type); }
 const RestoreKind& restore_kind(const std::string& type) { return find<RestoreKind>("restore", type); }
 const RunKind& run_kind(const std::string& type) { return find<RunKind>("run", type); }
 const ManageKind& manage_kind(const std::string& type) { return find<ManageKind>("manage", type); }
+const FreezeKind& freeze_kind(const std::string& type) { return find<FreezeKind>("freeze", type); }
+const FreezeKind& unfreeze_kind(const std::string& type) { return find<UnfreezeKind>("unfreeze", type); }
+const QueryKind& query_kind(const std::string& type) { return find<QueryKind>("query", type); }
 
 }  // namespace cedana::daemon

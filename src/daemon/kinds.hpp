@@ -9,6 +9,8 @@
 //            → open-checkpoint → verify → [prepare] → [handler: the CRIU restore]
 //   run      request-config → plugin → validate → [middleware] → [handler: start it]
 //   manage   request-config → plugin → validate → [middleware] → [handler: adopt it]
+//   freeze, unfreeze  request-config → plugin → resolve-job → [steps] → [handler]
+//   query    request-config → plugin → [steps] → [handler: describe the targets]
 //
 // "plugin" refuses a request whose plugin the configuration has disabled. Registering notes
 // the features in the registry (registry/feature.hpp), from which `cedana features` is made.
@@ -27,6 +29,8 @@ namespace cedana::daemon {
 
 using RunChain = pipeline::Chain<RequestContext, cedana::daemon::v1::RunReq, cedana::daemon::v1::RunResp>;
 using ManageChain = pipeline::Chain<RequestContext, cedana::daemon::v1::ManageReq, cedana::daemon::v1::ManageResp>;
+using FreezeChain = pipeline::Chain<RequestContext, cedana::daemon::v1::FreezeReq, cedana::daemon::v1::FreezeResp>;
+using QueryChain = pipeline::Chain<RequestContext, cedana::daemon::v1::QueryReq, cedana::daemon::v1::QueryResp>;
 
 template <typename Chain>
 struct Step {
@@ -54,11 +58,16 @@ using DumpKind = Kind<DumpChain>;        // steps: the target (find it, claim it
 using RestoreKind = Kind<RestoreChain>;  // steps: what the restored tree is given (PIDs checked, stdio)
 using RunKind = Kind<RunChain>;
 using ManageKind = Kind<ManageChain>;
+using FreezeKind = Kind<FreezeChain>;  // freeze and unfreeze each have one
+using QueryKind = Kind<QueryChain>;
 
 void add_dump_kind(const std::string& type, DumpKind kind);
 void add_restore_kind(const std::string& type, RestoreKind kind);
 void add_run_kind(const std::string& type, RunKind kind);
 void add_manage_kind(const std::string& type, ManageKind kind);
+void add_freeze_kind(const std::string& type, FreezeKind kind);
+void add_unfreeze_kind(const std::string& type, FreezeKind kind);
+void add_query_kind(const std::string& type, QueryKind kind);
 
 // The kind registered for `type`; throws cedana::Error(unimplemented) saying that no plugin
 // serves it, naming `what` ("dump").
@@ -66,5 +75,8 @@ const DumpKind& dump_kind(const std::string& type);
 const RestoreKind& restore_kind(const std::string& type);
 const RunKind& run_kind(const std::string& type);
 const ManageKind& manage_kind(const std::string& type);
+const FreezeKind& freeze_kind(const std::string& type);
+const FreezeKind& unfreeze_kind(const std::string& type);
+const QueryKind& query_kind(const std::string& type);
 
 }  // namespace cedana::daemon

@@ -8,6 +8,7 @@
 #include "api/metadata.hpp"
 #include "api/profile_convert.hpp"
 #include "daemon/dump_route.hpp"
+#include "daemon/freeze_route.hpp"
 #include "daemon/health_route.hpp"
 #include "daemon/job_routes.hpp"
 #include "daemon/restore_route.hpp"
@@ -179,7 +180,7 @@ grpc::Status Service::Restore(grpc::ServerContext* context, const v1::RestoreReq
     });
 }
 
-// The job requests need nothing but their route: one template for all six.
+// The job, freeze and query requests need nothing but their route: one template for all.
 template <typename Req, typename Resp, typename Route>
 grpc::Status Service::serve_route(grpc::ServerContext& context, const char* what, const Req& request, Resp& response, Route route) {
     return serve(context, what, [&](RequestContext& ctx, pipeline::Profile* profile) {
@@ -200,6 +201,15 @@ grpc::Status Service::KillJobs(grpc::ServerContext* c, const v1::KillJobsReq* q,
 }
 grpc::Status Service::DeleteJobs(grpc::ServerContext* c, const v1::DeleteJobsReq* q, v1::DeleteJobsResp* r) {
     return serve_route(*c, "delete jobs", *q, *r, delete_jobs);
+}
+grpc::Status Service::Freeze(grpc::ServerContext* c, const v1::FreezeReq* q, v1::FreezeResp* r) {
+    return serve_route(*c, "freeze", *q, *r, run_freeze);
+}
+grpc::Status Service::Unfreeze(grpc::ServerContext* c, const v1::FreezeReq* q, v1::FreezeResp* r) {
+    return serve_route(*c, "unfreeze", *q, *r, run_unfreeze);
+}
+grpc::Status Service::Query(grpc::ServerContext* c, const v1::QueryReq* q, v1::QueryResp* r) {
+    return serve_route(*c, "query", *q, *r, run_query);
 }
 grpc::Status Service::ListCheckpoints(grpc::ServerContext* c, const v1::ListCheckpointsReq* q, v1::ListCheckpointsResp* r) {
     return serve_route(*c, "list checkpoints", *q, *r, list_checkpoints);

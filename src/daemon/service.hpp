@@ -42,6 +42,12 @@ public:
                             cedana::daemon::v1::DeleteJobsResp* response) override;
     grpc::Status ListCheckpoints(grpc::ServerContext* context, const cedana::daemon::v1::ListCheckpointsReq* request,
                                  cedana::daemon::v1::ListCheckpointsResp* response) override;
+    grpc::Status Freeze(grpc::ServerContext* context, const cedana::daemon::v1::FreezeReq* request,
+                        cedana::daemon::v1::FreezeResp* response) override;
+    grpc::Status Unfreeze(grpc::ServerContext* context, const cedana::daemon::v1::FreezeReq* request,
+                          cedana::daemon::v1::FreezeResp* response) override;
+    grpc::Status Query(grpc::ServerContext* context, const cedana::daemon::v1::QueryReq* request,
+                       cedana::daemon::v1::QueryResp* response) override;
     grpc::Status Attach(grpc::ServerContext* context,
                         grpc::ServerReaderWriter<cedana::daemon::v1::AttachResp, cedana::daemon::v1::AttachReq>* stream) override;
 

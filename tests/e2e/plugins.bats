@@ -213,11 +213,11 @@ file_disabled() {
     run "$CEDANA" features process --config-dir "$CFG_DIR"
     assert_success
     local row
-    for row in "Dump command" "Restore command" "Run command" "Manage command" "Dump middleware" "Dump handler" \
-        "Restore middleware" "Restore handler" "Run handler"; do
+    for row in "Dump command" "Restore command" "Run command" "Manage command" "Freeze command" "Unfreeze command" \
+        "Query command" "Dump middleware" "Dump handler" "Restore middleware" "Restore handler" "Run handler" "Query handler"; do
         assert_line --regexp "^$row +✔$"
     done
-    for row in "Freeze command" "Query command" "Run middleware" "Checkpoint storage" "Custom reaper"; do
+    for row in "Run middleware" "Checkpoint storage" "Custom reaper" "Custom kill signal" "Health checks"; do
         assert_line --regexp "^$row +•$"
     done
 }

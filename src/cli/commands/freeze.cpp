@@ -1,36 +1,47 @@
+#include <iostream>
+
 #include "cli/commands/commands.hpp"
+#include "cli/workload_commands.hpp"
 
 namespace cedana::cli {
 
 namespace {
 
-struct TargetOptions {
-    std::string target;
-    std::string root;
-    std::string ns;
-};
-
-void add_group(CLI::App& root, Globals& globals, const std::string& verb, const std::string& help) {
-    auto o = globals.keep(std::make_shared<TargetOptions>());
+void add_group(CLI::App& root, Globals& globals, const std::string& verb, const std::string& help, bool unfreeze) {
+    auto o = globals.keep(std::make_shared<FreezeOptions>());
+    o->unfreeze = unfreeze;
     auto* group = root.add_subcommand(verb, help)->require_subcommand(1);
-    auto* process = group->add_subcommand("process", help + ": a process by its PID");
-    process->add_option("PID", o->target, "the process")->required();
+    add_plugin_freeze_commands(*group, globals, o);
     auto* runc = group->add_subcommand("runc", help + ": a runc container");
     runc->add_option("id", o->target, "the container")->required();
     runc->add_option("--root", o->root, "runc root directory");
     auto* containerd = group->add_subcommand("containerd", help + ": a containerd container");
     containerd->add_option("id", o->target, "the container")->required();
     containerd->add_option("--namespace", o->ns, "containerd namespace");
+    for (auto* cmd : {runc, containerd}) not_available_yet(*cmd, "containers");
     auto* job = group->add_subcommand("job", help + ": a managed job");
     job->add_option("JID", o->target, "the job")->required();
-    for (auto* cmd : {process, runc, containerd, job}) not_available_yet(*cmd, "freeze and unfreeze");
+    job->callback([&globals, o] {
+        cedana::daemon::v1::FreezeReq req;
+        req.set_type("job");
+        req.set_jid(o->target);
+        send_freeze(globals, *o, std::move(req));
+    });
 }
 
 }  // namespace
 
+void send_freeze(Globals& globals, const FreezeOptions& o, cedana::daemon::v1::FreezeReq req) {
+    Client client = globals.client();
+    const auto resp = o.unfreeze ? client.unfreeze(req) : client.freeze(req);
+    const std::string what = req.type() == "job" ? "job " + req.jid() : req.id().empty() ? "PID " + std::to_string(req.pid()) : req.id();
+    std::cout << (o.unfreeze ? "Unfroze " : "Froze ") << what << " (" << resp.pids_size() << " process"
+              << (resp.pids_size() == 1 ? "" : "es") << ")" << std::endl;
+}
+
 void add_freeze_commands(CLI::App& root, Globals& globals) {
-    add_group(root, globals, "freeze", "Stop a process, container or job without checkpointing it");
-    add_group(root, globals, "unfreeze", "Resume a frozen process, container or job");
+    add_group(root, globals, "freeze", "Stop a process tree, container or job where it is", false);
+    add_group(root, globals, "unfreeze", "Let a frozen process tree, container or job go on", true);
 }
 
 }  // namespace cedana::cli

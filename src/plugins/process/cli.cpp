@@ -1,5 +1,6 @@
 // The process plugin's subcommands: `dump process PID`, `restore process --path P`,
-// `run process PROGRAM [ARGS]` (and its top-level alias `exec`), `manage process PID`.
+// `run process PROGRAM [ARGS]` (and its top-level alias `exec`), `manage process PID`,
+// `freeze`/`unfreeze process PID`, `query process PID...`.
 
 #include "plugins/process/cli.hpp"
 
@@ -122,6 +123,25 @@ void add_commands() {
             cli::add_run_shared_flags(*exec, *exec_options);
             add_run_process(*exec, globals, exec_options);
         }
+    });
+    cli::add_freeze_command("process", [](CLI::App& group, cli::Globals& globals, const std::shared_ptr<cli::FreezeOptions>& o) {
+        auto* process = group.add_subcommand("process", group.get_description() + ": a process tree by its root's PID");
+        process->add_option("PID", o->target, "the tree's root")->required();
+        process->callback([&globals, o] {
+            v1::FreezeReq req;
+            req.set_type("process");
+            req.set_pid(cli::parse_pid(o->target));
+            cli::send_freeze(globals, *o, std::move(req));
+        });
+    });
+    cli::add_query_command("process", [](CLI::App& query, cli::Globals& globals, const std::shared_ptr<cli::QueryOptions>& o) {
+        auto* process = query.add_subcommand("process", "Describe processes by PID");
+        process->add_option("PID", o->targets, "the processes")->required();
+        process->callback([&globals, o] {
+            v1::QueryReq req;
+            req.set_type("process");
+            cli::send_query(globals, *o, std::move(req));
+        });
     });
     cli::add_manage_command("process", [](CLI::App& manage, cli::Globals& globals, const std::shared_ptr<cli::ManageOptions>& o) {
         auto* process = manage.add_subcommand("process", "Adopt a running process by its PID");

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "daemon/dump_route.hpp"
@@ -56,15 +57,21 @@ void claim_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Nex
 // CRIU leaves the dumped tree stopped; only once the checkpoint is safely published does
 // the tree end (or go on, with --leave-running). Any failure after CRIU's part, such as a full
 // disk while packing, resumes it, so a failed dump never loses the process.
+// A tree frozen before the dump (cedana freeze) stays frozen: it is not ours to resume.
 void settle_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    const auto& tree = ctx.dump.tree;  // as resolve-process found it
+    const bool frozen = !tree.empty() && std::ranges::all_of(tree, [](int pid) {
+        const auto st = proc::read_stat(pid);
+        return st && st->state == 'T';
+    });
     try {
         next(ctx, req, resp);
     } catch (...) {
-        if (proc::exists(req.pid())) proc::signal_tree(req.pid(), SIGCONT);
+        if (proc::exists(req.pid()) && !frozen) proc::signal_tree(req.pid(), SIGCONT);
         throw;
     }
     if (ctx.dump.keep_running) {
-        proc::signal_tree(req.pid(), SIGCONT);
+        if (!frozen) proc::signal_tree(req.pid(), SIGCONT);
     } else {
         proc::kill_tree(req.pid(), std::chrono::seconds(5));
     }

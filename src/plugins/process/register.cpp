@@ -4,6 +4,7 @@
 #include "daemon/kinds.hpp"
 #include "plugins/process/cli.hpp"
 #include "plugins/process/dump.hpp"
+#include "plugins/process/freeze.hpp"
 #include "plugins/process/jobs.hpp"
 #include "plugins/process/restore.hpp"
 #include "registry/registry.hpp"
@@ -16,6 +17,9 @@ CEDANA_PLUGIN(process) {
     daemon::add_restore_kind("process", restore_kind());
     daemon::add_run_kind("process", run_kind());
     daemon::add_manage_kind("process", manage_kind());
+    daemon::add_freeze_kind("process", freeze_kind());
+    daemon::add_unfreeze_kind("process", unfreeze_kind());
+    daemon::add_query_kind("process", query_kind());
     add_commands();
 }
 
