@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <vector>
@@ -18,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/chain_cache.hpp"
 #include "daemon/job_routes.hpp"
 #include "daemon/kinds.hpp"
 #include "engine/criu_log.hpp"
@@ -240,13 +240,8 @@ void dump_with_criu(DumpCtx& ctx, const v1::DumpReq& req, int pid, const std::fu
 
 namespace {
 
-// The chain of one workload type's dumps: the core's steps around the type's (kinds.hpp).
-const DumpChain& chain_for(const std::string& type) {
-    static std::mutex mutex;
-    static std::map<std::string, DumpChain> chains;
-    const std::lock_guard lock(mutex);
-    if (const auto it = chains.find(type); it != chains.end()) return it->second;
-    const DumpKind& kind = dump_kind(type);
+// A workload type's dump chain: the core's steps around the type's (kinds.hpp).
+DumpChain build_chain(const DumpKind& kind) {
     DumpChain built;
     built.use("request-config", "daemon", adapters::request_config)
         .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
@@ -259,7 +254,7 @@ const DumpChain& chain_for(const std::string& type) {
         .use("metadata", "images", write_metadata)
         .use("follow-memory", "images", follow_memory)
         .handle(kind.handler.name, kind.handler.component, kind.handler.fn);
-    return chains.emplace(type, std::move(built)).first->second;
+    return built;
 }
 
 }  // namespace
@@ -267,7 +262,8 @@ const DumpChain& chain_for(const std::string& type) {
 void run_dump(RequestContext& base, v1::DumpReq& req, v1::DumpResp& resp, pipeline::Profile* profile) {
     DumpCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    chain_for(workload_type(ctx, req.type(), req.jid(), "dump")).run(ctx, req, resp, profile);
+    const std::string type = workload_type(ctx, req.type(), req.jid(), "dump");
+    cached_chain<DumpChain>(type, [&type] { return build_chain(dump_kind(type)); }).run(ctx, req, resp, profile);
 }
 
 }  // namespace cedana::daemon

@@ -1,11 +1,10 @@
 #include "daemon/freeze_route.hpp"
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <type_traits>
 
 #include "daemon/adapters.hpp"
+#include "daemon/chain_cache.hpp"
 #include "daemon/job_routes.hpp"
 #include "daemon/kinds.hpp"
 #include "util/error.hpp"
@@ -37,31 +36,20 @@ Chain build(const K& kind) {
     return built;
 }
 
-// One chain per route and workload type, built on the type's first request.
-template <typename Chain, typename K>
-const Chain& chain_for(const char* route, const std::string& type, const K& kind) {
-    static std::mutex mutex;
-    static std::map<std::string, Chain> chains;
-    const std::lock_guard lock(mutex);
-    const std::string key = std::string(route) + "/" + type;
-    if (const auto it = chains.find(key); it != chains.end()) return it->second;
-    return chains.emplace(key, build<Chain>(kind)).first->second;
-}
-
 }  // namespace
 
 void run_freeze(RequestContext& ctx, v1::FreezeReq& req, v1::FreezeResp& resp, pipeline::Profile* profile) {
     const std::string type = workload_type(ctx, req.type(), req.jid(), "freeze");
-    chain_for<FreezeChain>("freeze", type, freeze_kind(type)).run(ctx, req, resp, profile);
+    cached_chain<FreezeChain>(type, [&type] { return build<FreezeChain>(freeze_kind(type)); }).run(ctx, req, resp, profile);
 }
 
 void run_unfreeze(RequestContext& ctx, v1::FreezeReq& req, v1::FreezeResp& resp, pipeline::Profile* profile) {
     const std::string type = workload_type(ctx, req.type(), req.jid(), "unfreeze");
-    chain_for<FreezeChain>("unfreeze", type, unfreeze_kind(type)).run(ctx, req, resp, profile);
+    cached_chain<FreezeChain>(type, [&type] { return build<FreezeChain>(unfreeze_kind(type)); }).run(ctx, req, resp, profile);
 }
 
 void run_query(RequestContext& ctx, v1::QueryReq& req, v1::QueryResp& resp, pipeline::Profile* profile) {
-    chain_for<QueryChain>("query", req.type(), query_kind(req.type())).run(ctx, req, resp, profile);
+    cached_chain<QueryChain>(req.type(), [&req] { return build<QueryChain>(query_kind(req.type())); }).run(ctx, req, resp, profile);
 }
 
 }  // namespace cedana::daemon

@@ -6,13 +6,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <map>
-#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/chain_cache.hpp"
 #include "daemon/kinds.hpp"
 #include "jobs/names.hpp"
 #include "jobs/process_state.hpp"
@@ -122,11 +121,7 @@ namespace {
 
 // The chain of one workload type's requests: the core's steps, then the type's (kinds.hpp).
 template <typename Chain, typename K>
-const Chain& typed_chain(const std::string& type, const K& kind) {
-    static std::mutex mutex;
-    static std::map<std::string, Chain> chains;
-    const std::lock_guard lock(mutex);
-    if (const auto it = chains.find(type); it != chains.end()) return it->second;
+Chain build_chain(const K& kind) {
     Chain built;
     built.use("request-config", "daemon", adapters::request_config)
         .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
@@ -136,17 +131,18 @@ const Chain& typed_chain(const std::string& type, const K& kind) {
         });
     for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);
     built.handle(kind.handler.name, kind.handler.component, kind.handler.fn);
-    return chains.emplace(type, std::move(built)).first->second;
+    return built;
 }
 
 }  // namespace
 
 void run_job(RequestContext& ctx, v1::RunReq& req, v1::RunResp& resp, pipeline::Profile* profile) {
-    typed_chain<RunChain>(req.type(), run_kind(req.type())).run(ctx, req, resp, profile);
+    cached_chain<RunChain>(req.type(), [&req] { return build_chain<RunChain>(run_kind(req.type())); }).run(ctx, req, resp, profile);
 }
 
 void manage_job(RequestContext& ctx, v1::ManageReq& req, v1::ManageResp& resp, pipeline::Profile* profile) {
-    typed_chain<ManageChain>(req.type(), manage_kind(req.type())).run(ctx, req, resp, profile);
+    cached_chain<ManageChain>(req.type(), [&req] { return build_chain<ManageChain>(manage_kind(req.type())); })
+        .run(ctx, req, resp, profile);
 }
 
 void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp, pipeline::Profile* profile) {

@@ -9,13 +9,13 @@
 #include <thread>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/adapters.hpp"
+#include "daemon/chain_cache.hpp"
 #include "daemon/job_routes.hpp"
 #include "daemon/kinds.hpp"
 #include "engine/criu_log.hpp"
@@ -211,13 +211,8 @@ void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreRe
 
 namespace {
 
-// The chain of one workload type's restores: the core's steps around the type's (kinds.hpp).
-const RestoreChain& chain_for(const std::string& type) {
-    static std::mutex mutex;
-    static std::map<std::string, RestoreChain> chains;
-    const std::lock_guard lock(mutex);
-    if (const auto it = chains.find(type); it != chains.end()) return it->second;
-    const RestoreKind& kind = restore_kind(type);
+// A workload type's restore chain: the core's steps around the type's (kinds.hpp).
+RestoreChain build_chain(const RestoreKind& kind) {
     RestoreChain built;
     built.use("request-config", "daemon", adapters::request_config)
         .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
@@ -228,7 +223,7 @@ const RestoreChain& chain_for(const std::string& type) {
         .use("verify", "images", verify);
     for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);
     built.handle(kind.handler.name, kind.handler.component, kind.handler.fn);
-    return chains.emplace(type, std::move(built)).first->second;
+    return built;
 }
 
 }  // namespace
@@ -236,7 +231,8 @@ const RestoreChain& chain_for(const std::string& type) {
 void run_restore(RequestContext& base, v1::RestoreReq& req, v1::RestoreResp& resp, pipeline::Profile* profile) {
     RestoreCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    chain_for(workload_type(ctx, req.type(), req.jid(), "restore")).run(ctx, req, resp, profile);
+    const std::string type = workload_type(ctx, req.type(), req.jid(), "restore");
+    cached_chain<RestoreChain>(type, [&type] { return build_chain(restore_kind(type)); }).run(ctx, req, resp, profile);
 }
 
 }  // namespace cedana::daemon
