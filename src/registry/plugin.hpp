@@ -25,8 +25,7 @@ struct Requirement {
 };
 
 struct PluginInfo {
-    std::string name;     // "process", "runc"
-    std::string summary;  // one line, for `plugin list`
+    std::string name;  // "process", "runc"
     std::vector<Requirement> requirements;
     // `plugin install` runs it after enabling the plugin, for plugins that have something
     // to put on the machine (CRIU 4 for criu); throws cedana::Error when it cannot.

@@ -19,9 +19,9 @@ const Result* row(const Section& section, const std::string& name) {
 }
 
 TEST(PluginChecks, EnabledPluginsWithChecksGetASectionEachByName) {
-    registry::add({.name = "test-zz", .summary = "", .requirements = {}, .provision = {}});
-    registry::add({.name = "test-aa", .summary = "", .requirements = {}, .provision = {}});
-    registry::add({.name = "test-off", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-zz", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-aa", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-off", .requirements = {}, .provision = {}});
     add_plugin_checks("test-zz", [](const CheckOptions& options) {
         return Section{"ignored", {Result{"Binary", options.criu_binary, Severity::ok, ""}}};
     });
@@ -42,7 +42,7 @@ TEST(PluginChecks, EnabledPluginsWithChecksGetASectionEachByName) {
 }
 
 TEST(PluginChecks, AddingChecksNotesTheFeatureAndTwiceThrows) {
-    registry::add({.name = "test-checked", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-checked", .requirements = {}, .provision = {}});
     EXPECT_FALSE(registry::implements("test-checked", registry::Feature::health_checks));
     add_plugin_checks("test-checked", [](const CheckOptions&) { return Section{}; });
     EXPECT_TRUE(registry::implements("test-checked", registry::Feature::health_checks));
@@ -52,9 +52,9 @@ TEST(PluginChecks, AddingChecksNotesTheFeatureAndTwiceThrows) {
 TEST(PluginChecks, ThePluginsSectionHasARowPerPluginWithItsStatus) {
     const registry::Requirement found{.name = "tool", .find = [] { return std::optional<std::string>("tool 1"); }};
     const registry::Requirement missing{.name = "tool", .find = [] { return std::optional<std::string>(); }};
-    registry::add({.name = "test-ready", .summary = "", .requirements = {found}, .provision = {}});
-    registry::add({.name = "test-lacking", .summary = "", .requirements = {missing}, .provision = {}});
-    registry::add({.name = "test-removed", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-ready", .requirements = {found}, .provision = {}});
+    registry::add({.name = "test-lacking", .requirements = {missing}, .provision = {}});
+    registry::add({.name = "test-removed", .requirements = {}, .provision = {}});
     config::Config config;
     config.plugins.disabled = {"test-removed"};
     const Section section = plugins_section(config);

@@ -78,7 +78,7 @@ TEST(PluginNames, OnlyThisCedanasVersionIsAvailable) {
 
 TEST(PluginInstall, RemoveDisablesInTheFileAndInstallEnablesAndProvisions) {
     static int provisioned = 0;  // the registry keeps the plugin, and so its provision, for good
-    registry::add({.name = "test-tool", .summary = "", .requirements = {}, .provision = [] { ++provisioned; }});
+    registry::add({.name = "test-tool", .requirements = {}, .provision = [] { ++provisioned; }});
     ConfigDir dir;
     dir.write(R"({"plugins": {"disabled": ["other"]}, "log": {"level": "debug"}})");
     const auto plugins = named_plugins({"test-tool"}, Versions::refused, "0.1.0");
@@ -108,7 +108,7 @@ TEST(PluginInstall, RemoveDisablesInTheFileAndInstallEnablesAndProvisions) {
 }
 
 TEST(PluginInstall, InstallingAnEnabledPluginCreatesNoFile) {
-    registry::add({.name = "test-plain", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-plain", .requirements = {}, .provision = {}});
     ConfigDir dir;
     std::ostringstream out;
     install_plugins(dir.sources(), named_plugins({"test-plain"}, Versions::refused, "0.1.0"), out);
@@ -117,8 +117,8 @@ TEST(PluginInstall, InstallingAnEnabledPluginCreatesNoFile) {
 }
 
 TEST(PluginInstall, RemoveRefusesEverythingWhenOneIsNotInstalled) {
-    registry::add({.name = "test-a", .summary = "", .requirements = {}, .provision = {}});
-    registry::add({.name = "test-b", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-a", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-b", .requirements = {}, .provision = {}});
     ConfigDir dir;
     dir.write(R"({"plugins": {"disabled": ["test-b"]}})");
     std::ostringstream out;
@@ -128,7 +128,7 @@ TEST(PluginInstall, RemoveRefusesEverythingWhenOneIsNotInstalled) {
 }
 
 TEST(PluginInstall, AFailedProvisionSaysSoAndLeavesThePluginEnabled) {
-    registry::add({.name = "test-broken", .summary = "", .requirements = {}, .provision = [] {
+    registry::add({.name = "test-broken", .requirements = {}, .provision = [] {
                        fail(ErrorKind::failed_precondition, "no archive reachable");
                    }});
     ConfigDir dir;
@@ -142,7 +142,7 @@ TEST(PluginInstall, AFailedProvisionSaysSoAndLeavesThePluginEnabled) {
 }
 
 TEST(PluginInstall, TheEnvironmentKeepingAPluginDisabledIsAnError) {
-    registry::add({.name = "test-env", .summary = "", .requirements = {}, .provision = {}});
+    registry::add({.name = "test-env", .requirements = {}, .provision = {}});
     ConfigDir dir;
     dir.write(R"({"plugins": {"disabled": ["test-env"]}})");
     std::ostringstream out;

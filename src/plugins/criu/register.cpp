@@ -40,7 +40,6 @@ std::optional<std::string> find_criu4() {
 
 CEDANA_PLUGIN(criu) {
     registry::add({.name = "criu",
-                   .summary = "CRIU 4, the checkpoint/restore engine under every plugin; install provisions it",
                    .requirements = {{.name = "CRIU 4", .find = find_criu4}},
                    .provision = provision});
 }

@@ -12,7 +12,7 @@
 namespace cedana::plugins::process {
 
 CEDANA_PLUGIN(process) {
-    registry::add({.name = "process", .summary = "process trees by PID: dump, restore, run, manage", .requirements = {}, .provision = {}});
+    registry::add({.name = "process", .requirements = {}, .provision = {}});
     daemon::add_dump_kind("process", dump_kind());
     daemon::add_restore_kind("process", restore_kind());
     daemon::add_run_kind("process", run_kind());
