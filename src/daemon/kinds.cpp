@@ -14,7 +14,7 @@ namespace {
 template <typename K>
 struct Table {
     std::mutex mutex;
-    std::map<std::string, K> kinds;
+    std::map<std::string, std::map<std::string, K>> by_route;  // route → type → kind
 };
 
 // Function-local, as plugins register from static initializers.
@@ -25,21 +25,24 @@ Table<K>& table() {
 }
 
 template <typename K>
-void add(const char* what, const std::string& type, K kind) {
+void add(const char* route, const std::string& type, K kind) {
     auto& t = table<K>();
     const std::lock_guard lock(t.mutex);
-    if (!t.kinds.emplace(type, std::move(kind)).second) throw std::logic_error(std::string(what) + " of type " + type + " registered twice");
+    if (!t.by_route[route].emplace(type, std::move(kind)).second) {
+        throw std::logic_error(std::string(route) + " of type " + type + " registered twice");
+    }
 }
 
 template <typename K>
-const K& find(const char* what, const std::string& type) {
+const K& find(const char* route, const std::string& type) {
     auto& t = table<K>();
     const std::lock_guard lock(t.mutex);
-    const auto it = t.kinds.find(type);
-    if (it == t.kinds.end()) {
+    const auto& kinds = t.by_route[route];
+    const auto it = kinds.find(type);
+    if (it == kinds.end()) {
         std::string served;
-        for (const auto& [name, kind] : t.kinds) served += (served.empty() ? "" : ", ") + name;
-        fail(ErrorKind::unimplemented, "{} of type \"{}\": no plugin of this cedana serves it (served: {})", what, type,
+        for (const auto& [name, kind] : kinds) served += (served.empty() ? "" : ", ") + name;
+        fail(ErrorKind::unimplemented, "{} of type \"{}\": no plugin of this cedana serves it (served: {})", route, type,
              served.empty() ? "none" : served);
     }
     return it->second;
@@ -66,15 +69,12 @@ void add_run_kind(const std::string& type, RunKind kind) {
     note(kind, registry::Feature::run_middleware, registry::Feature::run_handler);
     add("run", type, std::move(kind));
 }
-// Two tables of one kind type: freeze and unfreeze are separate registrations.
-struct UnfreezeKind : FreezeKind {};
-
 // The features matrix has no manage middleware or handler rows; the manage command's row
 // comes from the command line's registration.
 void add_manage_kind(const std::string& type, ManageKind kind) { add("manage", type, std::move(kind)); }
 
 void add_freeze_kind(const std::string& type, FreezeKind kind) { add("freeze", type, std::move(kind)); }
-void add_unfreeze_kind(const std::string& type, FreezeKind kind) { add("unfreeze", type, UnfreezeKind{std::move(kind)}); }
+void add_unfreeze_kind(const std::string& type, FreezeKind kind) { add("unfreeze", type, std::move(kind)); }
 void add_query_kind(const std::string& type, QueryKind kind) {
     if (kind.handler.fn) registry::note(kind.plugin, registry::Feature::query_handler);
     add("query", type, std::move(kind));
@@ -85,7 +85,7 @@ const RestoreKind& restore_kind(const std::string& type) { return find<RestoreKi
 const RunKind& run_kind(const std::string& type) { return find<RunKind>("run", type); }
 const ManageKind& manage_kind(const std::string& type) { return find<ManageKind>("manage", type); }
 const FreezeKind& freeze_kind(const std::string& type) { return find<FreezeKind>("freeze", type); }
-const FreezeKind& unfreeze_kind(const std::string& type) { return find<UnfreezeKind>("unfreeze", type); }
+const FreezeKind& unfreeze_kind(const std::string& type) { return find<FreezeKind>("unfreeze", type); }
 const QueryKind& query_kind(const std::string& type) { return find<QueryKind>("query", type); }
 
 }  // namespace cedana::daemon
