@@ -30,13 +30,6 @@ void add(const std::string& plugin, WorkloadCommand<Options> command, registry::
     c.by_plugin.emplace(plugin, std::move(command));
 }
 
-template <typename Options>
-void add_all(CLI::App& group, Globals& globals, const std::shared_ptr<Options>& options) {
-    auto& c = commands<Options>();
-    const std::lock_guard lock(c.mutex);
-    for (const auto& [plugin, command] : c.by_plugin) command(group, globals, options);
-}
-
 }  // namespace
 
 void add_dump_command(const std::string& plugin, WorkloadCommand<DumpOptions> add_fn) {
@@ -60,24 +53,18 @@ void add_query_command(const std::string& plugin, WorkloadCommand<QueryOptions> 
     add(plugin, std::move(add_fn), registry::Feature::query_command);
 }
 
-void add_plugin_dump_commands(CLI::App& group, Globals& globals, const std::shared_ptr<DumpOptions>& options) {
-    add_all(group, globals, options);
-}
-void add_plugin_restore_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RestoreOptions>& options) {
-    add_all(group, globals, options);
-}
-void add_plugin_run_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RunOptions>& options) {
-    add_all(group, globals, options);
-}
-void add_plugin_manage_commands(CLI::App& group, Globals& globals, const std::shared_ptr<ManageOptions>& options) {
-    add_all(group, globals, options);
+template <typename Options>
+void add_plugin_commands(CLI::App& group, Globals& globals, const std::shared_ptr<Options>& options) {
+    auto& c = commands<Options>();
+    const std::lock_guard lock(c.mutex);
+    for (const auto& [plugin, command] : c.by_plugin) command(group, globals, options);
 }
 
-void add_plugin_freeze_commands(CLI::App& group, Globals& globals, const std::shared_ptr<FreezeOptions>& options) {
-    add_all(group, globals, options);
-}
-void add_plugin_query_commands(CLI::App& group, Globals& globals, const std::shared_ptr<QueryOptions>& options) {
-    add_all(group, globals, options);
-}
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<DumpOptions>&);
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<RestoreOptions>&);
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<RunOptions>&);
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<ManageOptions>&);
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<FreezeOptions>&);
+template void add_plugin_commands(CLI::App&, Globals&, const std::shared_ptr<QueryOptions>&);
 
 }  // namespace cedana::cli

@@ -132,12 +132,9 @@ void add_manage_command(const std::string& plugin, WorkloadCommand<ManageOptions
 void add_freeze_command(const std::string& plugin, WorkloadCommand<FreezeOptions> add);
 void add_query_command(const std::string& plugin, WorkloadCommand<QueryOptions> add);
 
-// For the groups: every plugin's subcommands, in plugin name order.
-void add_plugin_dump_commands(CLI::App& group, Globals& globals, const std::shared_ptr<DumpOptions>& options);
-void add_plugin_restore_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RestoreOptions>& options);
-void add_plugin_run_commands(CLI::App& group, Globals& globals, const std::shared_ptr<RunOptions>& options);
-void add_plugin_manage_commands(CLI::App& group, Globals& globals, const std::shared_ptr<ManageOptions>& options);
-void add_plugin_freeze_commands(CLI::App& group, Globals& globals, const std::shared_ptr<FreezeOptions>& options);
-void add_plugin_query_commands(CLI::App& group, Globals& globals, const std::shared_ptr<QueryOptions>& options);
+// For the groups: every plugin's subcommands, in plugin name order (instantiated for each
+// group's options).
+template <typename Options>
+void add_plugin_commands(CLI::App& group, Globals& globals, const std::shared_ptr<Options>& options);
 
 }  // namespace cedana::cli

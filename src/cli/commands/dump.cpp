@@ -45,7 +45,7 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
     auto* dump = root.add_subcommand("dump", "Checkpoint a process, container or job")->require_subcommand(1);
     add_shared_flags(*dump, *o);
 
-    add_plugin_dump_commands(*dump, globals, o);
+    add_plugin_commands(*dump, globals, o);
 
     auto* runc = dump->add_subcommand("runc", "Checkpoint a runc container");
     runc->add_option("container-id", o->target, "the container")->required();

@@ -11,7 +11,7 @@ void add_group(CLI::App& root, Globals& globals, const std::string& verb, const 
     auto o = globals.keep(std::make_shared<FreezeOptions>());
     o->unfreeze = unfreeze;
     auto* group = root.add_subcommand(verb, help)->require_subcommand(1);
-    add_plugin_freeze_commands(*group, globals, o);
+    add_plugin_commands(*group, globals, o);
     auto* runc = group->add_subcommand("runc", help + ": a runc container");
     runc->add_option("id", o->target, "the container")->required();
     runc->add_option("--root", o->root, "runc root directory");

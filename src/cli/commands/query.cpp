@@ -49,7 +49,7 @@ void add_query_commands(CLI::App& root, Globals& globals) {
     query->add_flag("-t,--tree", o->tree, "include the whole process tree");
     query->add_flag("-i,--inspect", o->inspect, "show details");
 
-    add_plugin_query_commands(*query, globals, o);
+    add_plugin_commands(*query, globals, o);
     auto* runc = query->add_subcommand("runc", "Describe runc containers");
     runc->add_option("ID", o->targets, "the containers")->required();
     runc->add_option("--root", o->root, "runc root directory");

@@ -112,7 +112,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
     auto* restore = root.add_subcommand("restore", "Restore a process, container or job from a checkpoint")->require_subcommand(1);
     add_shared_flags(*restore, *o);
 
-    add_plugin_restore_commands(*restore, globals, o);
+    add_plugin_commands(*restore, globals, o);
 
     auto* runc = restore->add_subcommand("runc", "Restore a runc container");
     runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();

@@ -58,7 +58,7 @@ void add_run_commands(CLI::App& root, Globals& globals) {
     add_run_shared_flags(*run, *o);
 
     // A plugin's subcommand may also add a top-level alias (run's parent): `exec`.
-    add_plugin_run_commands(*run, globals, o);
+    add_plugin_commands(*run, globals, o);
 
     auto* runc = run->add_subcommand("runc", "Run a runc container as a managed job");
     runc->add_option("id", o->id, "container id");
@@ -88,7 +88,7 @@ void add_manage_commands(CLI::App& root, Globals& globals) {
     manage->add_flag("-g,--gpu-enabled", o->gpu_enabled, "enable GPU checkpointing for the job");
     manage->add_flag("--gpu-tracing", o->gpu_tracing, "trace the job's GPU calls");
 
-    add_plugin_manage_commands(*manage, globals, o);
+    add_plugin_commands(*manage, globals, o);
 
     auto* runc = manage->add_subcommand("runc", "Adopt a runc container");
     runc->add_option("container-id", o->target, "the container")->required();
