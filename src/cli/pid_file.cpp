@@ -7,16 +7,6 @@
 
 namespace cedana::cli {
 
-int parse_pid(const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const int pid = std::stoi(text, &used);
-        if (used == text.size() && pid > 0) return pid;
-    } catch (const std::exception&) {
-    }
-    fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a positive number", text);
-}
-
 void write_pid_file(const std::string& path, int pid) {
     if (path.empty()) return;
     const std::string tmp = path + ".tmp";

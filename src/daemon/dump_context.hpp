@@ -14,6 +14,7 @@
 #include "images/metadata.hpp"
 #include "images/staging.hpp"
 #include "images/streamed_archive.hpp"
+#include "jobs/store.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 
@@ -30,7 +31,7 @@ struct DumpState {
     images::Metadata meta;
     std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
     bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
-    std::string jid;            // set for `dump job`
+    std::optional<jobs::Job> job;  // `dump job`: the job, as the route found it
 };
 
 struct DumpCtx : RequestContext {

@@ -60,15 +60,12 @@ std::string hostname() {
 // `dump job`: the job's type and PID decide what is dumped, its id names the checkpoint,
 // and the checkpoint is recorded once it is published.
 void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    if (req.type() != "job") {
+    if (!ctx.dump.job) {
         next(ctx, req, resp);
         return;
     }
-    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "dump job needs the daemon: run `cedana daemon start`");
-    const auto job = ctx.store->job(req.jid());
-    if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", req.jid());
+    const auto& job = ctx.dump.job;
     if (!proc::exists(job->pid)) fail(ErrorKind::failed_precondition, "job {} is not running (its process {} is gone); nothing to dump", job->jid, job->pid);
-    ctx.dump.jid = job->jid;
     req.set_type(job->type);
     req.set_pid(job->pid);
     if (req.name().empty()) {
@@ -262,7 +259,8 @@ DumpChain build_chain(const DumpKind& kind) {
 void run_dump(RequestContext& base, v1::DumpReq& req, v1::DumpResp& resp, pipeline::Profile* profile) {
     DumpCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    const std::string type = workload_type(ctx, req.type(), req.jid(), "dump");
+    ctx.dump.job = requested_job(ctx, req.type(), req.jid(), "dump");
+    const std::string type = ctx.dump.job ? ctx.dump.job->type : req.type();
     cached_chain<DumpChain>(type, [&type] { return build_chain(dump_kind(type)); }).run(ctx, req, resp, profile);
 }
 

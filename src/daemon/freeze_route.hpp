@@ -1,6 +1,6 @@
 #pragma once
-// Freeze and unfreeze: request-config → plugin → resolve-job → the type's steps and handler
-// (daemon/kinds.hpp). Query: request-config → plugin → the type's steps and handler.
+// Freeze, unfreeze and query: request-config → plugin → the type's steps and handler
+// (daemon/kinds.hpp); `freeze job` and `unfreeze job` take the job's type and process.
 
 #include "cedana/daemon/v1/daemon.pb.h"
 #include "daemon/request_context.hpp"

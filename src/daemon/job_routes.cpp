@@ -57,12 +57,12 @@ std::vector<jobs::Job> select_jobs(jobs::Store& store, const google::protobuf::R
     return out;
 }
 
-bool is_running(const jobs::Job& job) {
+}  // namespace
+
+bool job_running(const jobs::Job& job) {
     const auto state = jobs::process_state(job.pid, job.start_ticks);
     return state != "halted" && state != "zombie";
 }
-
-}  // namespace
 
 jobs::Store& store_of(const RequestContext& ctx) {
     if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "managed jobs need the daemon: run `cedana daemon start` (no --no-server)");
@@ -79,12 +79,12 @@ std::string new_jid(jobs::Store& store) {
     return jobs::generate_jid([&store](const std::string& jid) { return store.job(jid).has_value(); });
 }
 
-std::string workload_type(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what) {
-    if (type != "job") return type;
+std::optional<jobs::Job> requested_job(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what) {
+    if (type != "job") return std::nullopt;
     if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "{} job needs the daemon: run `cedana daemon start`", what);
-    const auto job = ctx.store->job(jid);
+    auto job = ctx.store->job(jid);
     if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", jid);
-    return job->type;
+    return job;
 }
 
 // Who a job runs as. Over the UNIX socket the kernel's word on the caller wins over what
@@ -188,7 +188,7 @@ void kill_jobs(RequestContext& ctx, v1::KillJobsReq& req, v1::KillJobsResp& resp
         [](RequestContext& c, v1::KillJobsReq& q, v1::KillJobsResp& r) {
             const int sig = q.signal() == 0 ? SIGKILL : q.signal();
             for (const auto& job : select_jobs(store_of(c), q.jids(), q.all())) {
-                if (!is_running(job)) {
+                if (!job_running(job)) {
                     if (!q.all()) fail(ErrorKind::failed_precondition, "job {} is not running", job.jid);
                     continue;
                 }
@@ -205,7 +205,7 @@ void delete_jobs(RequestContext& ctx, v1::DeleteJobsReq& req, v1::DeleteJobsResp
         [](RequestContext& c, v1::DeleteJobsReq& q, v1::DeleteJobsResp& r) {
             auto& store = store_of(c);
             for (const auto& job : select_jobs(store, q.jids(), q.all())) {
-                if (is_running(job)) ::kill(job.pid, SIGKILL);
+                if (job_running(job)) ::kill(job.pid, SIGKILL);
                 if (q.checkpoints()) {
                     for (const auto& checkpoint : store.checkpoints(job.jid)) {
                         std::error_code ec;

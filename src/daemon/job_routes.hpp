@@ -3,6 +3,7 @@
 // short chain (request-config → validate → handler) over the job database; run and manage
 // take their handler from the job type's plugin (daemon/kinds.hpp).
 
+#include <optional>
 #include <string>
 
 #include "cedana/daemon/v1/daemon.pb.h"
@@ -25,12 +26,15 @@ void list_checkpoints(RequestContext& ctx, v1::ListCheckpointsReq& req, v1::List
 // For the plugins' run and manage steps (daemon/kinds.hpp).
 // The job database; throws cedana::Error(unimplemented) inside the CLI, which has none.
 jobs::Store& store_of(const RequestContext& ctx);
+// Whether the job's process still runs (neither gone nor a zombie).
+bool job_running(const jobs::Job& job);
 // Refuses a --jid that is malformed or taken; an empty one passes (new_jid makes one).
 void check_new_jid(jobs::Store& store, const std::string& jid);
 std::string new_jid(jobs::Store& store);
-// The workload type a request names: its own, or a job's ("dump job", "restore job").
+// The job a request of type "job" names ("dump job JID"), looked up once: its type chooses
+// the chain, and the chain's resolve-job step takes it from there. nullopt for other types.
 // Throws cedana::Error naming `what` when there is no such job or no job database.
-std::string workload_type(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what);
+std::optional<jobs::Job> requested_job(const RequestContext& ctx, const std::string& type, const std::string& jid, const char* what);
 // Whom a job started by this request runs as (root with `as_root`, for root callers only).
 jobs::Identity job_identity(const RequestContext& ctx, bool as_root);
 

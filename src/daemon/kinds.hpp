@@ -9,7 +9,7 @@
 //            → open-checkpoint → verify → [prepare] → [handler: the CRIU restore]
 //   run      request-config → plugin → validate → [middleware] → [handler: start it]
 //   manage   request-config → plugin → validate → [middleware] → [handler: adopt it]
-//   freeze, unfreeze  request-config → plugin → resolve-job → [steps] → [handler]
+//   freeze, unfreeze  request-config → plugin → [steps] → [handler]
 //   query    request-config → plugin → [steps] → [handler: describe the targets]
 //
 // "plugin" refuses a request whose plugin the configuration has disabled. Registering notes

@@ -15,6 +15,7 @@
 #include "engine/criu_rpc.hpp"
 #include "images/metadata.hpp"
 #include "images/opened_checkpoint.hpp"
+#include "jobs/store.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/tty_relay.hpp"
 #include "util/unique_fd.hpp"
@@ -37,6 +38,7 @@ struct RestoreState {
     IoHub::ChildEnds hub_ends;
     std::optional<proc::Pty> pty;
     util::UniqueFd pty_out;
+    std::optional<jobs::Job> job;  // `restore job`: the job, as the route found it
 };
 
 struct RestoreCtx : RequestContext {

@@ -45,13 +45,11 @@ using Next = RestoreChain::Next;
 // `restore job`: the job's newest checkpoint (or --path), its log file unless --out, and on
 // success the job's record follows the process again.
 void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    if (req.type() != "job") {
+    if (!ctx.restore.job) {
         next(ctx, req, resp);
         return;
     }
-    if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "restore job needs the daemon: run `cedana daemon start`");
-    auto job = ctx.store->job(req.jid());
-    if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", req.jid());
+    auto& job = ctx.restore.job;
     if (req.path().empty()) {
         const auto checkpoints = ctx.store->checkpoints(job->jid);
         if (checkpoints.empty()) fail(ErrorKind::failed_precondition, "job {} has no checkpoints; dump it first (cedana dump job {})", job->jid, job->jid);
@@ -231,7 +229,8 @@ RestoreChain build_chain(const RestoreKind& kind) {
 void run_restore(RequestContext& base, v1::RestoreReq& req, v1::RestoreResp& resp, pipeline::Profile* profile) {
     RestoreCtx ctx;
     static_cast<RequestContext&>(ctx) = base;
-    const std::string type = workload_type(ctx, req.type(), req.jid(), "restore");
+    ctx.restore.job = requested_job(ctx, req.type(), req.jid(), "restore");
+    const std::string type = ctx.restore.job ? ctx.restore.job->type : req.type();
     cached_chain<RestoreChain>(type, [&type] { return build_chain(restore_kind(type)); }).run(ctx, req, resp, profile);
 }
 

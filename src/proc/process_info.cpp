@@ -78,6 +78,21 @@ bool is_zombie(int pid) {
     return st && st->state == 'Z';
 }
 
+bool is_stopped(int pid) {
+    const auto st = read_stat(pid);
+    return st && st->state == 'T';
+}
+
+int parse_pid(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const int pid = std::stoi(text, &used);
+        if (used == text.size() && pid > 0) return pid;
+    } catch (const std::exception&) {
+    }
+    fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a positive number", text);
+}
+
 bool session_leader_outside_namespace(int pid) {
     // NSsid lists the session id as each PID namespace from ours down to the process's own
     // sees it; the last one is the process's own view.

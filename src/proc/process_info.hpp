@@ -47,6 +47,13 @@ std::optional<ProcStat> read_stat(int pid);
 // True when the process has exited and waits for its parent to reap it.
 bool is_zombie(int pid);
 
+// True when the process is stopped (SIGSTOP, job control): state T.
+bool is_stopped(int pid);
+
+// A PID as a user wrote it; throws cedana::Error(invalid_argument) for anything but a
+// positive number.
+int parse_pid(const std::string& text);
+
 // The kernel's flag of a task past the point of no return of its exit (PF_EXITING): it runs
 // none of its own code any more, and becomes a zombie once the kernel has freed its memory.
 inline constexpr unsigned long kExitingFlag = 0x4;

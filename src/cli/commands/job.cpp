@@ -12,6 +12,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/job_table.hpp"
 #include "cli/pid_file.hpp"
+#include "proc/process_info.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -174,7 +175,7 @@ void add_job_commands(CLI::App& root, Globals& globals) {
     add_delete(root, globals, *o)->description("Delete managed jobs (alias of job delete)");
     auto* attach_pid = root.add_subcommand("attach", "Attach to an attachable job by its PID");
     attach_pid->add_option("PID", o->pid, "the job's process")->required();
-    attach_pid->callback([&globals, o] { attach_to_job(globals, "", parse_pid(o->pid)); });
+    attach_pid->callback([&globals, o] { attach_to_job(globals, "", proc::parse_pid(o->pid)); });
     add_checkpoints(root, globals, *o);
     add_checkpoint_group(root, globals, *o, "checkpoint");
 }

@@ -18,6 +18,7 @@
 #include "cli/workload_commands.hpp"
 #include "jobs/spawn.hpp"
 #include "pipeline/chain.hpp"
+#include "proc/process_info.hpp"
 #include "registry/registry.hpp"
 #include "util/error.hpp"
 
@@ -101,7 +102,7 @@ void add_commands() {
         process->callback([&globals, o] {
             v1::DumpReq req;
             req.set_type("process");
-            req.set_pid(cli::parse_pid(o->target));
+            req.set_pid(proc::parse_pid(o->target));
             cli::send_dump(globals, *o, std::move(req));
         });
     });
@@ -130,7 +131,7 @@ void add_commands() {
         process->callback([&globals, o] {
             v1::FreezeReq req;
             req.set_type("process");
-            req.set_pid(cli::parse_pid(o->target));
+            req.set_pid(proc::parse_pid(o->target));
             cli::send_freeze(globals, *o, std::move(req));
         });
     });
@@ -149,7 +150,7 @@ void add_commands() {
         process->callback([&globals, o] {
             v1::ManageReq req;
             req.set_type("process");
-            req.set_pid(cli::parse_pid(o->target));
+            req.set_pid(proc::parse_pid(o->target));
             cli::send_manage(globals, *o, std::move(req));
         });
     });

@@ -60,10 +60,7 @@ void claim_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Nex
 // A tree frozen before the dump (cedana freeze) stays frozen: it is not ours to resume.
 void settle_process(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     const auto& tree = ctx.dump.tree;  // as resolve-process found it
-    const bool frozen = !tree.empty() && std::ranges::all_of(tree, [](int pid) {
-        const auto st = proc::read_stat(pid);
-        return st && st->state == 'T';
-    });
+    const bool frozen = !tree.empty() && std::ranges::all_of(tree, proc::is_stopped);
     try {
         next(ctx, req, resp);
     } catch (...) {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <set>
@@ -34,11 +33,6 @@ using namespace std::chrono_literals;
 constexpr auto kStopWait = 5s;
 constexpr auto kPoll = 10ms;
 
-bool stopped(int pid) {
-    const auto st = proc::read_stat(pid);
-    return st && st->state == 'T';
-}
-
 std::vector<int> tree_or_fail(int pid) {
     if (pid <= 0 || !proc::exists(pid)) fail(ErrorKind::not_found, "no process with PID {}", pid);
     return proc::tree_of(pid);
@@ -59,17 +53,17 @@ void freeze(RequestContext&, v1::FreezeReq& req, v1::FreezeResp& resp) {
     if (std::ranges::find(tree, ::getpid()) != tree.end()) {
         fail(ErrorKind::invalid_argument, "cannot freeze PID {}: cedana itself runs inside that process tree", root);
     }
-    if (std::ranges::all_of(tree, stopped)) {
+    if (std::ranges::all_of(tree, proc::is_stopped)) {
         fail(ErrorKind::failed_precondition, "PID {} is frozen already (its processes are stopped); unfreeze it with `cedana unfreeze "
                                              "process {}`", root, root);
     }
     const auto deadline = std::chrono::steady_clock::now() + kStopWait;
     for (;;) {
         for (const int pid : tree) {
-            if (!stopped(pid)) send(pid, SIGSTOP);
+            if (!proc::is_stopped(pid)) send(pid, SIGSTOP);
         }
         const std::vector<int> now = proc::tree_of(root);
-        if (now == tree && std::ranges::all_of(tree, [](int pid) { return stopped(pid) || !proc::exists(pid); })) break;
+        if (now == tree && std::ranges::all_of(tree, [](int pid) { return proc::is_stopped(pid) || !proc::exists(pid); })) break;
         if (std::chrono::steady_clock::now() > deadline) {
             for (const int pid : now) send(pid, SIGCONT);
             fail(ErrorKind::failed_precondition, "PID {}: its processes did not all stop within {} s; they were let go on", root,
@@ -85,7 +79,7 @@ void unfreeze(RequestContext&, v1::FreezeReq& req, v1::FreezeResp& resp) {
     const int root = req.pid();
     const std::vector<int> tree = tree_or_fail(root);
     std::vector<int> frozen;
-    std::ranges::copy_if(tree, std::back_inserter(frozen), stopped);
+    std::ranges::copy_if(tree, std::back_inserter(frozen), proc::is_stopped);
     if (frozen.empty()) {
         fail(ErrorKind::failed_precondition, "PID {} is not frozen: none of its processes is stopped, nothing to unfreeze", root);
     }
@@ -93,15 +87,6 @@ void unfreeze(RequestContext&, v1::FreezeReq& req, v1::FreezeResp& resp) {
         send(pid, SIGCONT);
         resp.add_pids(pid);
     }
-}
-
-int parse_target(const std::string& text) {
-    int pid = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-    if (ec != std::errc() || end != text.data() + text.size() || pid <= 0) {
-        fail(ErrorKind::invalid_argument, "invalid PID \"{}\": expected a positive process id", text);
-    }
-    return pid;
 }
 
 void add_row(v1::QueryResp& resp, int pid) {
@@ -141,7 +126,7 @@ void query(RequestContext&, v1::QueryReq& req, v1::QueryResp& resp) {
     for (const auto* column : {"PID", "PPID", "STATE", "COMMAND"}) resp.add_columns(column);
     std::vector<int> roots;
     for (const auto& target : req.targets()) {
-        const int pid = parse_target(target);
+        const int pid = proc::parse_pid(target);
         if (!proc::exists(pid)) fail(ErrorKind::not_found, "no process with PID {}", pid);
         roots.push_back(pid);
     }

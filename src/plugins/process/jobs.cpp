@@ -27,11 +27,6 @@ using daemon::RequestContext;
 
 namespace {
 
-bool is_running(const jobs::Job& job) {
-    const auto state = jobs::process_state(job.pid, job.start_ticks);
-    return state != "halted" && state != "zombie";
-}
-
 void spawn(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     if (q.args().empty()) fail(ErrorKind::invalid_argument, "no program to run: give its path and arguments");
     auto& store = daemon::store_of(c);
@@ -94,7 +89,7 @@ void check_process(RequestContext& c, v1::ManageReq& q, v1::ManageResp& r, const
         fail(ErrorKind::invalid_argument, "--upcoming does not apply to processes: a process cannot be waited for by PID before it exists");
     }
     if (q.pid() <= 0 || !proc::exists(q.pid())) fail(ErrorKind::not_found, "no process with PID {}", q.pid());
-    if (const auto other = daemon::store_of(c).job_by_pid(q.pid()); other && is_running(*other)) {
+    if (const auto other = daemon::store_of(c).job_by_pid(q.pid()); other && daemon::job_running(*other)) {
         fail(ErrorKind::invalid_argument, "PID {} is already managed as job {}", q.pid(), other->jid);
     }
     next(c, q, r);
