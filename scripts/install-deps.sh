@@ -9,7 +9,7 @@ PACKAGES=(
     libssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
     libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
     libgtest-dev bats bats-assert bats-support bats-file
-    zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux gcc openssl
+    zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux procps gcc openssl
 )
 
 missing=()
