@@ -114,6 +114,11 @@ void send_freeze(Globals& globals, const FreezeOptions& o, cedana::daemon::v1::F
 // Prints the daemon's table, then with --inspect the first target's details.
 void send_query(Globals& globals, const QueryOptions& o, cedana::daemon::v1::QueryReq req);
 
+// `restore runc` and `restore job`: the container flags as runc names them, and the details
+// they put in the request (absolute paths: the daemon's working directory is not ours).
+void add_runc_restore_flags(CLI::App& cmd, RestoreOptions& o);
+void add_container_details(const RestoreOptions& o, cedana::daemon::v1::RestoreReq& req);
+
 // The flags every `run` subcommand shares, for an alias that stands for one (`exec`).
 void add_run_shared_flags(CLI::App& command, RunOptions& o);
 

@@ -2,6 +2,7 @@
 // What the steps of one dump share: the core's (staging, packing, metadata) and those a
 // workload's plugin adds (kinds.hpp), which find the target and hand CRIU its options.
 
+#include <any>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -32,6 +33,8 @@ struct DumpState {
     std::map<std::string, images::FileSum> memory_sums;  // taken while CRIU wrote the images
     bool keep_running = false;  // --leave-running, by flag, configuration or --criu-opts
     std::optional<jobs::Job> job;  // `dump job`: the job, as the route found it
+    // What the workload's plugin found in its steps and its handler needs (a container).
+    std::any target;
 };
 
 struct DumpCtx : RequestContext {

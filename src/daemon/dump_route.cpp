@@ -68,6 +68,8 @@ void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next&
     if (!proc::exists(job->pid)) fail(ErrorKind::failed_precondition, "job {} is not running (its process {} is gone); nothing to dump", job->jid, job->pid);
     req.set_type(job->type);
     req.set_pid(job->pid);
+    // What the job recorded about its workload, unless the request says otherwise.
+    for (const auto& [key, value] : job->details) req.mutable_details()->insert({key, value});
     if (req.name().empty()) {
         req.set_name(fmt::format("dump-{}-{}-{}", job->type, job->jid, util::unix_seconds()));
     }

@@ -18,6 +18,7 @@ void resolve_job(RequestContext& ctx, v1::FreezeReq& req, const char* what) {
     if (const auto job = requested_job(ctx, req.type(), req.jid(), what)) {
         req.set_type(job->type);
         req.set_pid(job->pid);
+        for (const auto& [key, value] : job->details) req.mutable_details()->insert({key, value});
     }
 }
 

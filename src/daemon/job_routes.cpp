@@ -160,7 +160,7 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
                 out->set_type(job.type);
                 out->set_pid(job.pid);
                 out->set_command(job.command);
-                out->set_state(jobs::process_state(job.pid, job.start_ticks));
+                out->set_state(job_state(job).value_or(jobs::process_state(job.pid, job.start_ticks)));
                 out->set_log(job.log);
                 out->set_attachable(job.attachable);
                 out->set_gpu(job.gpu);

@@ -88,4 +88,36 @@ const FreezeKind& freeze_kind(const std::string& type) { return find<FreezeKind>
 const FreezeKind& unfreeze_kind(const std::string& type) { return find<FreezeKind>("unfreeze", type); }
 const QueryKind& query_kind(const std::string& type) { return find<QueryKind>("query", type); }
 
+namespace {
+
+struct StateTable {
+    std::mutex mutex;
+    std::map<std::string, JobStateFn> by_type;
+};
+
+StateTable& states() {
+    static StateTable t;
+    return t;
+}
+
+}  // namespace
+
+void add_job_state(const std::string& type, JobStateFn fn) {
+    auto& t = states();
+    const std::lock_guard lock(t.mutex);
+    if (!t.by_type.emplace(type, std::move(fn)).second) throw std::logic_error("job state of type " + type + " registered twice");
+}
+
+std::optional<std::string> job_state(const jobs::Job& job) {
+    JobStateFn fn;
+    {
+        auto& t = states();
+        const std::lock_guard lock(t.mutex);
+        const auto it = t.by_type.find(job.type);
+        if (it == t.by_type.end()) return std::nullopt;
+        fn = it->second;
+    }
+    return fn(job);
+}
+
 }  // namespace cedana::daemon

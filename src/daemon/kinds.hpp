@@ -15,11 +15,14 @@
 // "plugin" refuses a request whose plugin the configuration has disabled. Registering notes
 // the features in the registry (registry/feature.hpp), from which `cedana features` is made.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cedana/daemon/v1/daemon.pb.h"
 #include "config/config.hpp"
+#include "jobs/store.hpp"
 #include "daemon/dump_context.hpp"
 #include "daemon/request_context.hpp"
 #include "daemon/restore_context.hpp"
@@ -78,5 +81,11 @@ const ManageKind& manage_kind(const std::string& type);
 const FreezeKind& freeze_kind(const std::string& type);
 const FreezeKind& unfreeze_kind(const std::string& type);
 const QueryKind& query_kind(const std::string& type);
+
+// What `ps` shows as a job's state when its type knows better than its process's state
+// ("paused" for a frozen container); nullopt leaves it to the process.
+using JobStateFn = std::function<std::optional<std::string>(const jobs::Job&)>;
+void add_job_state(const std::string& type, JobStateFn fn);
+std::optional<std::string> job_state(const jobs::Job& job);
 
 }  // namespace cedana::daemon

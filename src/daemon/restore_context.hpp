@@ -3,6 +3,7 @@
 // those a workload's plugin adds (kinds.hpp): the stdio replacements and terminal handed
 // to CRIU.
 
+#include <any>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -39,6 +40,8 @@ struct RestoreState {
     std::optional<proc::Pty> pty;
     util::UniqueFd pty_out;
     std::optional<jobs::Job> job;  // `restore job`: the job, as the route found it
+    // What the workload's plugin prepared in its steps for its handler (a bundle).
+    std::any target;
 };
 
 struct RestoreCtx : RequestContext {

@@ -62,6 +62,7 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
     }
     if (req.attachable() && !ctx.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     req.set_type(job->type);
+    for (const auto& [key, value] : job->details) req.mutable_details()->insert({key, value});
     next(ctx, req, resp);
     if (ctx.restore.hub) ctx.keep_hub(job->jid, ctx.restore.hub);
     job->attachable = req.attachable();
@@ -69,6 +70,8 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
     job->start_ticks = jobs::start_ticks(resp.pid());
     job->exit_status.reset();
     job->log = req.out();
+    // The plugin may have settled what the job's workload is now (a container's new id).
+    for (const auto& [key, value] : req.details()) job->details[key] = value;
     ctx.store->update_job(*job);
 }
 

@@ -3,29 +3,18 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <cstdlib>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "engine/criu_version.hpp"
 #include "util/error.hpp"
+#include "util/subprocess.hpp"
 
 namespace cedana::engine {
 
 namespace {
 
 bool executable(const std::string& path) { return !path.empty() && ::access(path.c_str(), X_OK) == 0; }
-
-std::string from_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path != nullptr ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (executable(candidate)) return candidate;
-    }
-    return "";
-}
 
 constexpr int kMinimumMajor = 4;
 
@@ -45,7 +34,7 @@ std::string too_old(const std::string& path) {
 }  // namespace
 
 std::string passed_over_criu() {
-    const std::string in_path = from_path("criu");
+    const std::string in_path = util::find_program("criu");
     return in_path.empty() ? std::string() : too_old(in_path);
 }
 
@@ -55,7 +44,7 @@ std::string find_criu(const std::string& configured) {
     if (!configured.empty()) return configured;
     const std::string provisioned = std::string(CEDANA_CRIU_PREFIX) + "/criu";
     if (executable(provisioned)) return provisioned;
-    const std::string in_path = from_path("criu");
+    const std::string in_path = util::find_program("criu");
     if (in_path.empty() || !too_old(in_path).empty()) return {};
     return in_path;
 }

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "util/error.hpp"
 
 namespace cedana::jobs {
@@ -33,6 +35,7 @@ const char* const kMigrations[] = {
            compression TEXT NOT NULL);
        CREATE INDEX checkpoints_jid ON checkpoints(jid, time);)",
     R"(ALTER TABLE jobs ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;)",
+    R"(ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}';)",
 };
 
 // A prepared statement, finalized on destruction.
@@ -92,7 +95,7 @@ void exec(sqlite3* db, const char* sql, const std::string& path) {
     }
 }
 
-constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks";
+constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details";
 
 Job read_job(Statement& s) {
     Job j;
@@ -106,6 +109,12 @@ Job read_job(Statement& s) {
     j.created_unix = s.integer(7);
     if (!s.is_null(8)) j.exit_status = static_cast<int>(s.integer(8));
     j.start_ticks = static_cast<std::uint64_t>(s.integer(9));
+    const auto details = nlohmann::json::parse(s.text(10), nullptr, false);
+    if (details.is_object()) {
+        for (const auto& [key, value] : details.items()) {
+            if (value.is_string()) j.details[key] = value.get<std::string>();
+        }
+    }
     return j;
 }
 
@@ -153,11 +162,11 @@ Store::~Store() { sqlite3_close(db_); }
 
 void Store::add_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, job.jid).bind(2, job.type).bind(3, std::int64_t{job.pid}).bind(4, job.command).bind(5, job.log);
     s.bind(6, std::int64_t{job.attachable}).bind(7, std::int64_t{job.gpu}).bind(8, job.created_unix).bind(9, job.exit_status);
-    s.bind(10, static_cast<std::int64_t>(job.start_ticks));
+    s.bind(10, static_cast<std::int64_t>(job.start_ticks)).bind(11, nlohmann::json(job.details).dump());
     try {
         s.step();
     } catch (const Error& e) {
@@ -168,11 +177,11 @@ void Store::add_job(const Job& job) {
 
 void Store::update_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ? "
-                     "WHERE jid = ?");
+    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ?, "
+                     "details = ? WHERE jid = ?");
     s.bind(1, job.type).bind(2, std::int64_t{job.pid}).bind(3, job.command).bind(4, job.log);
     s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status);
-    s.bind(8, static_cast<std::int64_t>(job.start_ticks)).bind(9, job.jid);
+    s.bind(8, static_cast<std::int64_t>(job.start_ticks)).bind(9, nlohmann::json(job.details).dump()).bind(10, job.jid);
     s.step();
 }
 

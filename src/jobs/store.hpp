@@ -27,6 +27,9 @@ struct Job {
     // The process's start time (clock ticks after boot, /proc/<pid>/stat): a PID reused by
     // another process after the job's ended is not mistaken for the job.
     std::uint64_t start_ticks = 0;
+    // What the job's plugin needs to find its workload again (a container's id, runc root
+    // and bundle); empty for processes.
+    std::map<std::string, std::string> details;
 };
 
 struct Checkpoint {

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <sstream>
 #include <cerrno>
 #include <climits>
 #include <system_error>
@@ -161,6 +163,16 @@ int decode(int wait_status) {
 }
 
 }  // namespace
+
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path != nullptr ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return "";
+}
 
 Completed run_capture(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
     if (argv.empty()) {

@@ -47,11 +47,6 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
 
     add_plugin_commands(*dump, globals, o);
 
-    auto* runc = dump->add_subcommand("runc", "Checkpoint a runc container");
-    runc->add_option("container-id", o->target, "the container")->required();
-    runc->add_option("--root", o->root, "runc root directory");
-    not_available_yet(*runc, "runc support");
-
     auto* containerd = dump->add_subcommand("containerd", "Checkpoint a containerd container");
     containerd->add_option("container-id", o->target, "the container")->required();
     containerd->add_option("--namespace", o->ns, "containerd namespace");
@@ -71,6 +66,9 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
         cedana::daemon::v1::DumpReq req;
         req.set_type("job");
         req.set_jid(o->target);
+        // Where the job's plugin finds its workload, when it is not where the job recorded it.
+        if (!o->root.empty()) (*req.mutable_details())["root"] = std::filesystem::absolute(o->root).lexically_normal().string();
+        if (!o->ns.empty()) (*req.mutable_details())["namespace"] = o->ns;
         send_dump(globals, *o, std::move(req));
     });
 }

@@ -50,9 +50,6 @@ void add_query_commands(CLI::App& root, Globals& globals) {
     query->add_flag("-i,--inspect", o->inspect, "show details");
 
     add_plugin_commands(*query, globals, o);
-    auto* runc = query->add_subcommand("runc", "Describe runc containers");
-    runc->add_option("ID", o->targets, "the containers")->required();
-    runc->add_option("--root", o->root, "runc root directory");
     auto* containerd = query->add_subcommand("containerd", "Describe containerd containers");
     containerd->add_option("ID", o->targets, "the containers")->required();
     containerd->add_option("--namespace", o->ns, "containerd namespace");
@@ -60,7 +57,7 @@ void add_query_commands(CLI::App& root, Globals& globals) {
     k8s->add_option("pod-name", o->targets, "the pods")->required();
     k8s->add_option("--namespace", o->ns, "Kubernetes namespace");
     k8s->add_option("--container-type", o->container_type, "container or sandbox");
-    for (auto* cmd : {runc, containerd, k8s}) not_available_yet(*cmd, "query");
+    for (auto* cmd : {containerd, k8s}) not_available_yet(*cmd, "query");
 }
 
 }  // namespace cedana::cli

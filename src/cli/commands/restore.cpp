@@ -35,11 +35,24 @@ void add_shared_flags(CLI::App& restore, RestoreOptions& o) {
     restore.add_option("--gpu-id", o.gpu_id, "GPU to restore onto");
 }
 
+}  // namespace
+
 void add_runc_restore_flags(CLI::App& cmd, RestoreOptions& o) {
     cmd.add_option("-b,--bundle", o.bundle, "the container's bundle");
     cmd.add_option("--id", o.id, "id of the restored container");
     add_runc_flags(cmd, o.runc);
 }
+
+void add_container_details(const RestoreOptions& o, cedana::daemon::v1::RestoreReq& req) {
+    auto& details = *req.mutable_details();
+    if (!o.bundle.empty()) details["bundle"] = std::filesystem::absolute(o.bundle).lexically_normal().string();
+    if (!o.id.empty()) details["id"] = o.id;
+    if (!o.runc.root.empty()) details["root"] = std::filesystem::absolute(o.runc.root).lexically_normal().string();
+    if (!o.runc.console_socket.empty()) details["console_socket"] = std::filesystem::absolute(o.runc.console_socket).lexically_normal().string();
+    if (!o.ns.empty()) details["namespace"] = o.ns;
+}
+
+namespace {
 
 void add_containerd_flags(CLI::App& cmd, RestoreOptions& o) {
     cmd.add_option("--image", o.image, "image of the container");
@@ -73,6 +86,12 @@ void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const R
     daemon::run_restore(ctx, req, resp, profiling ? &profile : nullptr);
     if (profiling) std::cerr << format_profile(api::to_proto(profile));
     write_pid_file(o.pid_file, resp.pid());
+    // --detach (containers): the restored tree goes on without us, adopted by our subreaper or init.
+    if (o.runc.detach) {
+        std::cout << "Restored PID " << resp.pid() << " from " << req.path() << std::endl;
+        if (relay) relay->drain();
+        std::exit(0);
+    }
     std::cout.flush();
     int status = 0;
     while (::waitpid(child, &status, 0) < 0) {
@@ -114,12 +133,6 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
 
     add_plugin_commands(*restore, globals, o);
 
-    auto* runc = restore->add_subcommand("runc", "Restore a runc container");
-    runc->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    add_runc_restore_flags(*runc, *o);
-    runc->add_option("--netns-eth0-ipv4-addr", o->netns_ipv4, "IPv4 address for eth0 in the container's network namespace");
-    not_available_yet(*runc, "runc support");
-
     auto* containerd = restore->add_subcommand("containerd", "Restore a containerd container");
     containerd->add_option("container-id", o->target, "the container");
     containerd->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
@@ -136,6 +149,7 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
         cedana::daemon::v1::RestoreReq req;
         req.set_type("job");
         req.set_jid(o->target);
+        add_container_details(*o, req);
         send_restore(globals, *o, std::move(req));
     });
 }

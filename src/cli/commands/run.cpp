@@ -60,13 +60,6 @@ void add_run_commands(CLI::App& root, Globals& globals) {
     // A plugin's subcommand may also add a top-level alias (run's parent): `exec`.
     add_plugin_commands(*run, globals, o);
 
-    auto* runc = run->add_subcommand("runc", "Run a runc container as a managed job");
-    runc->add_option("id", o->id, "container id");
-    runc->add_option("-b,--bundle", o->bundle, "the container's bundle")->required();
-    add_runc_flags(*runc, o->runc);
-    runc->add_option("--preserve-fds", o->preserve_fds, "pass N extra file descriptors to the container");
-    not_available_yet(*runc, "runc support");
-
     auto* containerd = run->add_subcommand("containerd", "Run a containerd container as a managed job");
     containerd->add_option("args", o->args, "image or rootfs, then command and arguments")->required();
     containerd->add_option("--id", o->id, "container id");
@@ -90,11 +83,6 @@ void add_manage_commands(CLI::App& root, Globals& globals) {
 
     add_plugin_commands(*manage, globals, o);
 
-    auto* runc = manage->add_subcommand("runc", "Adopt a runc container");
-    runc->add_option("container-id", o->target, "the container")->required();
-    runc->add_option("--bundle", o->bundle, "the container's bundle");
-    runc->add_option("--root", o->root, "runc root directory");
-    not_available_yet(*runc, "runc support");
 
     auto* containerd = manage->add_subcommand("containerd", "Adopt a containerd container");
     containerd->add_option("container-id", o->target, "the container")->required();

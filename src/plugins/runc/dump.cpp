@@ -1,0 +1,138 @@
+#include "plugins/runc/dump.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "daemon/dump_route.hpp"
+#include "plugins/runc/cgroups.hpp"
+#include "plugins/runc/container.hpp"
+#include "plugins/runc/details.hpp"
+#include "plugins/runc/externals.hpp"
+#include "plugins/runc/network_lock.hpp"
+#include "plugins/runc/runtime.hpp"
+#include "proc/process_info.hpp"
+#include "util/busy_set.hpp"
+#include "util/error.hpp"
+
+namespace cedana::plugins::runc {
+
+namespace v1 = cedana::daemon::v1;
+using daemon::DumpCtx;
+using Next = daemon::DumpChain::Next;
+
+namespace {
+
+Container& container_of(DumpCtx& ctx) { return std::any_cast<Container&>(ctx.dump.target); }
+
+// A regular file as the init's stdio lies on a host mount the container cannot see; CRIU
+// dumps it as an external file instead, which the restore hands a replacement for.
+void external_stdio(DumpCtx& ctx) {
+    for (auto& file : ctx.dump.process.stdio) {
+        if (file.kind != "file" || file.fd > 2) continue;
+        std::ifstream fdinfo(fmt::format("/proc/{}/fdinfo/{}", ctx.dump.process.pid, file.fd));
+        int mnt_id = -1;
+        for (std::string key; fdinfo >> key;) {
+            if (key == "mnt_id:") fdinfo >> mnt_id;
+        }
+        struct stat st{};
+        if (mnt_id < 0 || ::stat(fmt::format("/proc/{}/fd/{}", ctx.dump.process.pid, file.fd).c_str(), &st) != 0) continue;
+        file.key = fmt::format("file[{:x}:{:x}]", mnt_id, static_cast<unsigned long long>(st.st_ino));
+    }
+}
+
+void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    const std::string id = detail(req.details(), "id");
+    if (id.empty()) fail(ErrorKind::invalid_argument, "name the container to dump: cedana dump runc ID [--root R]");
+    check_id(id, "container id");
+    Container c = load_container(root_of(req.details()), id);
+    const std::string status = status_of(c);
+    if (status != "running" && status != "paused") {
+        fail(ErrorKind::failed_precondition, "container {} is {}, not running; only a running or paused container can be dumped", id, status);
+    }
+    req.set_pid(c.pid);
+    ctx.dump.process = proc::inspect(c.pid);
+    ctx.dump.tree = container_pids(c);
+    external_stdio(ctx);
+    ctx.dump.target = std::move(c);
+    next(ctx, req, resp);
+}
+
+// A second dump of the same container at once would fight over its freezer and its end.
+void claim_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    static util::BusySet<std::string> dumping;
+    const auto& c = container_of(ctx);
+    const util::BusySet<std::string>::Claim claim(dumping, c.dir.string());
+    if (!claim.held()) fail(ErrorKind::failed_precondition, "container {} is being dumped by another request; retry once it is done", c.id);
+    next(ctx, req, resp);
+}
+
+void resume(const Container& c) {
+    for (const int pid : container_pids(c)) ::kill(pid, SIGCONT);
+}
+
+// CRIU leaves the container's tasks stopped (and its freezer as it found it); only once the
+// checkpoint is published does the container end, or go on with --leave-running. Any failure
+// resumes it.
+void settle_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    try {
+        next(ctx, req, resp);
+    } catch (...) {
+        resume(container_of(ctx));
+        throw;
+    }
+    const auto& c = container_of(ctx);
+    if (ctx.dump.keep_running) {
+        resume(c);
+        return;
+    }
+    run_runc(c.root, {"delete", "--force", c.id});
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) fail(ErrorKind::failed_precondition, "cannot write {}", path.string());
+}
+
+void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
+    const auto& c = container_of(ctx);
+    const auto& dir = ctx.dump.staging->work_dir();
+    write_file(dir / kStateFile, c.state.dump());
+    write_file(dir / kCgroupFile, read_cgroup_file(c.pid));
+    const bool shell_job = ctx.dump.process.is_shell_job();
+    const std::string freezer = freezer_dir(c);
+    daemon::dump_with_criu(ctx, req, c.pid, [&](criu_opts& opts) {
+        opts.set_root(c.rootfs);
+        opts.set_manage_cgroups(true);
+        if (!freezer.empty()) opts.set_freeze_cgroup(freezer);
+        opts.set_orphan_pts_master(true);
+        // runc sets up no network devices, so a container's own network namespace is
+        // restored empty (lo is brought up again by the restore).
+        opts.set_empty_ns(CLONE_NEWNET);
+        if (shell_job) opts.set_shell_job(true);
+        set_network_lock(opts, req.criu().tcp_established());
+        add_dump_externals(c.state.value("config", nlohmann::json::object()), c.pid, opts);
+        for (const auto& file : ctx.dump.process.stdio) {
+            if (file.key.starts_with("file[")) opts.add_external(file.key);
+        }
+    });
+    ctx.dump.meta.pids = container_pids(c);
+}
+
+}  // namespace
+
+daemon::DumpKind dump_kind() {
+    return {.plugin = "runc",
+            .steps = {{"resolve-container", "runc", resolve_container},
+                      {"claim-container", "runc", claim_container},
+                      {"settle-container", "runc", settle_container}},
+            .handler = {"criu-dump", "criu", criu_dump}};
+}
+
+}  // namespace cedana::plugins::runc

@@ -1,0 +1,195 @@
+#include "plugins/runc/restore.hpp"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/restore_route.hpp"
+#include "plugins/process/restore_stdio.hpp"
+#include "plugins/runc/access.hpp"
+#include "plugins/runc/bundle.hpp"
+#include "plugins/runc/cgroups.hpp"
+#include "plugins/runc/container.hpp"
+#include "plugins/runc/details.hpp"
+#include "plugins/runc/dump.hpp"
+#include "plugins/runc/externals.hpp"
+#include "plugins/runc/restored_state.hpp"
+#include "plugins/runc/rootfs_mount.hpp"
+#include "util/error.hpp"
+#include "util/owned_children.hpp"
+
+namespace cedana::plugins::runc {
+
+namespace fs = std::filesystem;
+namespace v1 = cedana::daemon::v1;
+using daemon::RestoreCtx;
+using Next = daemon::RestoreChain::Next;
+
+namespace {
+
+struct Target {
+    Bundle bundle;
+    std::string id;
+    std::string root;
+    nlohmann::json dumped;            // runc's state at the dump
+    std::vector<CgroupLine> cgroups;  // where the tasks go, for this id
+};
+
+Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Everything is checked before anything is touched: the checkpoint is a container's, the
+// bundle is usable, the id is free.
+void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    const fs::path state_file = ctx.restore.images / kStateFile;
+    if (!fs::exists(state_file)) fail(ErrorKind::invalid_argument, "{} is not a runc container's checkpoint: it holds no {}", req.path(), kStateFile);
+    Target t;
+    try {
+        t.dumped = nlohmann::json::parse(read_text(state_file));
+    } catch (const nlohmann::json::exception& e) {
+        fail(ErrorKind::invalid_argument, "{}: {} is damaged: {}", req.path(), kStateFile, e.what());
+    }
+    const std::string old_id = t.dumped.value("id", "");
+    t.bundle = load_bundle(detail(req.details(), "bundle"));
+    t.id = detail(req.details(), "id").empty() ? old_id : detail(req.details(), "id");
+    check_id(t.id, "--id");
+    t.root = root_of(req.details());
+    std::error_code ec;
+    if (fs::exists(fs::path(t.root) / t.id, ec)) {
+        fail(ErrorKind::failed_precondition, "a container {} exists already under {}; restore it with another --id, or remove it (runc --root {} delete {})",
+             t.id, t.root, t.root, t.id);
+    }
+    if (t.bundle.terminal && detail(req.details(), "console_socket").empty()) {
+        fail(ErrorKind::invalid_argument, "bundle {} asks for a terminal (process.terminal): pass --console-socket", t.bundle.dir.string());
+    }
+    for (auto line : parse_cgroup_file(read_text(ctx.restore.images / kCgroupFile))) {
+        line.path = retarget(line.path, old_id, t.id);
+        t.cgroups.push_back(line);
+    }
+    (*req.mutable_details())["id"] = t.id;
+    (*req.mutable_details())["root"] = t.root;
+    (*req.mutable_details())["bundle"] = t.bundle.dir.string();
+    ctx.restore.target = std::move(t);
+    next(ctx, req, resp);
+}
+
+// A container's stdio must stay pipes (CRIU cannot dump a host file it cannot see from inside
+// the container): through the daemon, its output always goes through the daemon's pipes, to
+// --out or the job's log; --no-server gives it the CLI's own.
+void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    const bool attachable = req.attachable();
+    if (ctx.caller_stdio.empty() && ctx.keep_hub) req.set_attachable(true);
+    process::restore_stdio(ctx, req, resp, next);
+    // Whether the job may be attached to is still the caller's choice.
+    req.set_attachable(attachable);
+}
+
+// The cgroup directories of the target that do not exist yet, removed again if the restore fails.
+std::vector<fs::path> new_cgroup_dirs(const Target& t) {
+    std::vector<fs::path> dirs;
+    const auto hierarchies = v1_hierarchies();
+    for (const auto& line : t.cgroups) {
+        for (const auto& h : hierarchies) {
+            if (h.controllers == line.controllers && !fs::exists(h.mountpoint + line.path)) dirs.emplace_back(h.mountpoint + line.path);
+        }
+    }
+    return dirs;
+}
+
+// runc sets up the loopback device of a container's own network namespace; CRIU restores the
+// namespace empty, with lo down.
+void bring_up_loopback(int pid) {
+    util::UniqueFd ns(::open(fmt::format("/proc/{}/ns/net", pid).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) return;
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::setns(ns.get(), CLONE_NEWNET) != 0) ::_exit(1);
+        const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) ::_exit(1);
+        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+        ::_exit(::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0 ? 0 : 1);
+    }
+    if (child < 0) {
+        spdlog::warn("cannot bring lo up in the restored container: fork: {}", std::strerror(errno));
+        return;
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) spdlog::warn("cannot bring lo up in the network namespace of PID {}", pid);
+}
+
+void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
+    auto& t = target_of(ctx);
+    const fs::path dir = fs::path(t.root) / t.id;
+    std::error_code ec;
+    fs::create_directories(t.root, ec);
+    if (!fs::create_directory(dir, ec)) {
+        fail(ErrorKind::failed_precondition, "cannot create runc's state directory {}: {}", dir.string(), ec ? ec.message() : "it exists already");
+    }
+    fs::permissions(dir, fs::perms(0711), ec);
+    const auto created_cgroups = new_cgroup_dirs(t);
+    try {
+        prepare_mountpoints(t.bundle);
+        const RootfsMount root(t.bundle.rootfs, dir / "criu-root");
+        criu_opts externals;
+        add_restore_externals(t.bundle, t.cgroups, externals, ctx.restore.inherit, ctx.restore.replacements);
+        const bool shell_job = ctx.restore.meta && ctx.restore.meta->shell_job;
+        daemon::restore_with_criu(ctx, req, resp, [&](criu_opts& opts) {
+            opts.set_root(root.path().string());
+            opts.set_manage_cgroups(true);
+            opts.set_evasive_devices(true);
+            opts.set_orphan_pts_master(true);
+            opts.set_empty_ns(CLONE_NEWNET);
+            if (shell_job) opts.set_shell_job(true);
+            for (const auto& line : t.cgroups) {
+                auto* cg = opts.add_cg_root();
+                cg->set_ctrl(line.controllers);
+                cg->set_path(line.path);
+            }
+            opts.MergeFrom(externals);
+        });
+        write_state(dir, restored_state(t.dumped, t.id, t.bundle, resp.pid()));
+    } catch (...) {
+        fs::remove_all(dir, ec);
+        for (const auto& cg : created_cgroups) fs::remove(cg, ec);
+        throw;
+    }
+    if (has_namespace(t.bundle, "network") && namespace_path(t.bundle, "network").empty()) {
+        bring_up_loopback(resp.pid());
+    }
+    // A restore outside a job keeps its output going through the daemon all the same.
+    if (!ctx.restore.job && ctx.restore.hub && ctx.keep_hub) ctx.keep_hub("runc:" + t.root + "/" + t.id, ctx.restore.hub);
+}
+
+}  // namespace
+
+daemon::RestoreKind restore_kind() {
+    return {.plugin = "runc",
+            .steps = {{"root-caller", "runc", root_caller<daemon::RestoreCtx, v1::RestoreReq, v1::RestoreResp, Next>},
+                      {"resolve-bundle", "runc", resolve_bundle},
+                      {"stdio", "process", container_stdio}},
+            .handler = {"criu-restore", "criu", criu_restore}};
+}
+
+}  // namespace cedana::plugins::runc
