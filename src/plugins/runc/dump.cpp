@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "daemon/dump_route.hpp"
 #include "plugins/runc/cgroups.hpp"
@@ -16,6 +18,7 @@
 #include "plugins/runc/network_lock.hpp"
 #include "plugins/runc/runtime.hpp"
 #include "proc/process_info.hpp"
+#include "proc/process_tree.hpp"
 #include "util/busy_set.hpp"
 #include "util/error.hpp"
 
@@ -26,6 +29,8 @@ using daemon::DumpCtx;
 using Next = daemon::DumpChain::Next;
 
 namespace {
+
+constexpr auto kReapWait = std::chrono::seconds(5);
 
 Container& container_of(DumpCtx& ctx) { return std::any_cast<Container&>(ctx.dump.target); }
 
@@ -91,6 +96,11 @@ void settle_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const 
         return;
     }
     run_runc(c.root, {"delete", "--force", c.id});
+    // A restore needs the PIDs back: in a PID namespace shared with another container the
+    // orphans go to that container's init, which reaps them when it gets to it.
+    if (const auto taken = proc::wait_until_reaped(ctx.dump.meta.pids, kReapWait)) {
+        spdlog::warn("container {}: PID {} of its processes is not reaped yet; a restore may have to wait for it", c.id, *taken);
+    }
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
