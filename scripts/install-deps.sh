@@ -10,6 +10,7 @@ PACKAGES=(
     libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
     libgtest-dev bats bats-assert bats-support bats-file
     zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux procps gcc openssl
+    runc busybox-static jq
 )
 
 missing=()
