@@ -154,12 +154,12 @@ file_disabled() {
 @test "features prints a row per feature and a column per plugin" {
     run "$CEDANA" features --config-dir "$CFG_DIR"
     assert_success
-    assert_line --index 0 --regexp '^FEATURE +criu +process$'
+    assert_line --index 0 --regexp '^FEATURE +criu +process +runc$'
     assert_equal "${#lines[@]}" $((${#FEATURE_ROWS[@]} + 1))
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
         # Every plugin is installed here, so each cell is ✔ or •.
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
     local all=$output
     run "$CEDANA" plugin features --config-dir "$CFG_DIR"
@@ -182,7 +182,7 @@ file_disabled() {
     assert_success
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +—\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +—\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
 }
 
@@ -260,4 +260,52 @@ file_disabled() {
     assert_success
     assert_running "$pid" "$TEST_DIR/orig.out"
     stop_daemon
+}
+
+@test "features runc shows what the runc plugin registered, its health checks included" {
+    run "$CEDANA" features runc --config-dir "$CFG_DIR"
+    assert_success
+    local row
+    for row in "Dump command" "Restore command" "Run command" "Manage command" "Freeze command" "Unfreeze command" \
+        "Query command" "Dump middleware" "Dump handler" "Restore middleware" "Restore handler" "Run middleware" \
+        "Run handler" "Query handler" "Health checks"; do
+        assert_line --regexp "^$row +✔$"
+    done
+    run "$CEDANA" plugins runc --config-dir "$CFG_DIR"
+    assert_success
+    assert_line --index 1 --regexp '^runc +built in +installed +[0-9.]+ +runc [0-9][0-9.]* at /'
+}
+
+@test "with the runc plugin removed, its commands fail saying how to install it, and nothing is made" {
+    run "$CEDANA" plugin remove runc --config-dir "$CFG_DIR"
+    assert_success
+    start_daemon
+    local expected="plugin runc is not installed: run 'cedana plugin install runc'"
+    mkdir "$TEST_DIR/runc-root"
+    cedana_cli run runc refused --bundle "$TEST_DIR/bundle" --root "$TEST_DIR/runc-root"
+    assert_failure
+    assert_output --partial "$expected"
+    local cmd
+    for cmd in "dump runc refused" "manage runc refused" "freeze runc refused" "unfreeze runc refused" "query runc refused"; do
+        # shellcheck disable=SC2086
+        cedana_cli $cmd --root "$TEST_DIR/runc-root"
+        assert_failure
+        assert_output --partial "$expected"
+    done
+    cedana_cli restore runc --path "$TEST_DIR/none" --bundle "$TEST_DIR/bundle" --root "$TEST_DIR/runc-root"
+    assert_failure
+    assert_output --partial "$expected"
+    run "$CEDANA" run runc refused --bundle "$TEST_DIR/bundle" --root "$TEST_DIR/runc-root" --no-server --config-dir "$CFG_DIR"
+    assert_failure
+    assert_output --partial "$expected"
+    cedana_cli ps
+    assert_success
+    refute_output --partial refused
+    assert_equal "$(ls -A "$TEST_DIR/runc-root")" ""
+    stop_daemon
+
+    run "$CEDANA" plugin install runc --config-dir "$CFG_DIR"
+    assert_success
+    run "$CEDANA" plugins runc --config-dir "$CFG_DIR"
+    assert_line --index 1 --regexp '^runc +built in +installed '
 }
