@@ -38,6 +38,10 @@ struct RequestContext {
     jobs::Store* store = nullptr;
     // Keeps a stand-in terminal's relay (proc/tty_relay.hpp) going after the request.
     std::function<void(std::unique_ptr<proc::TtyRelay>)> keep_relay = {};
+    // Set inside the CLI (--no-server, not detached): takes what the workload's plugin does
+    // once the restored workload the CLI waits for has exited (runc: delete the container, as
+    // runc restore does).
+    std::function<void(std::function<void()>)> after_exit = {};
     // Keeps an attachable job's I/O (io_hub.hpp) for Attach; unset inside the CLI.
     std::function<void(const std::string& jid, std::shared_ptr<IoHub>)> keep_hub = {};
 };

@@ -80,6 +80,8 @@ void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const R
     int child = -1;
     ctx.adopt_child = [&child](int pid) { child = pid; };
     ctx.keep_relay = [&relay](std::unique_ptr<proc::TtyRelay> r) { relay = std::move(r); };
+    std::function<void()> after_exit;
+    if (!o.runc.detach) ctx.after_exit = [&after_exit](std::function<void()> fn) { after_exit = std::move(fn); };
     cedana::daemon::v1::RestoreResp resp;
     pipeline::Profile profile;
     const bool profiling = globals.want_profile(loaded.config);
@@ -98,13 +100,14 @@ void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const R
         if (errno != EINTR) fail(ErrorKind::internal, "cannot wait for restored process {}: {}", resp.pid(), std::strerror(errno));
     }
     if (relay) relay->drain();
+    if (after_exit) after_exit();
     std::exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 void send_restore(Globals& globals, const RestoreOptions& o, cedana::daemon::v1::RestoreReq req) {
     const bool job = req.type() == "job";
-    if (!job && (o.attach || o.attachable)) {
-        fail(ErrorKind::invalid_argument, "--attach and --attachable are for jobs (restore job JID); for a process use --out or --no-server");
+    if (o.no_server && (o.attach || o.attachable)) {
+        fail(ErrorKind::invalid_argument, "--no-server already restores it attached here; drop --attach/--attachable");
     }
     if (job && o.no_server) fail(ErrorKind::invalid_argument, "restore job needs the daemon; to restore a job's checkpoint here, use restore process --path P --no-server");
     req.set_attachable(o.attach || o.attachable);
@@ -118,7 +121,8 @@ void send_restore(Globals& globals, const RestoreOptions& o, cedana::daemon::v1:
     const auto resp = client.restore(req);
     write_pid_file(o.pid_file, resp.pid());
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
-    if (job && o.attach) attach_to_job(globals, req.jid(), 0);
+    // A workload restored attachable outside a job becomes one; it is found by its PID.
+    if (o.attach) attach_to_job(globals, job ? req.jid() : std::string(), job ? 0 : resp.pid());
     if (job) {
         std::cout << "Restored job " << req.jid() << " as PID " << resp.pid() << std::endl;
     } else {

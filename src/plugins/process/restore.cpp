@@ -20,6 +20,9 @@ namespace {
 // killed process not yet reaped by its parent or init) is waited for briefly; a live one is
 // an error.
 void check_pid(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (req.attachable() && !ctx.restore.job) {
+        fail(ErrorKind::invalid_argument, "--attach and --attachable are for jobs (restore job JID); for a process use --out or --no-server");
+    }
     if (ctx.restore.meta) {
         if (const auto taken = proc::wait_until_reaped(ctx.restore.meta->pids, std::chrono::seconds(3))) {
             const int pid = *taken;

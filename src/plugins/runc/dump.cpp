@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -34,8 +35,17 @@ constexpr auto kReapWait = std::chrono::seconds(5);
 
 Container& container_of(DumpCtx& ctx) { return std::any_cast<Container&>(ctx.dump.target); }
 
-// A regular file as the init's stdio lies on a host mount the container cannot see; CRIU
-// dumps it as an external file instead, which the restore hands a replacement for.
+bool in_mount_namespace(int pid, int mnt_id) {
+    std::ifstream mountinfo(fmt::format("/proc/{}/mountinfo", pid));
+    for (std::string line; std::getline(mountinfo, line);) {
+        if (std::atoi(line.c_str()) == mnt_id) return true;
+    }
+    return false;
+}
+
+// A regular file as the init's stdio: one of the container's own (`exec >/tmp/log` inside it)
+// is CRIU's to restore, and is left as it is; one on a host mount the container cannot see
+// is dumped as an external file, which the restore hands a replacement for.
 void external_stdio(DumpCtx& ctx) {
     for (auto& file : ctx.dump.process.stdio) {
         if (file.kind != "file" || file.fd > 2) continue;
@@ -46,6 +56,10 @@ void external_stdio(DumpCtx& ctx) {
         }
         struct stat st{};
         if (mnt_id < 0 || ::stat(fmt::format("/proc/{}/fd/{}", ctx.dump.process.pid, file.fd).c_str(), &st) != 0) continue;
+        if (in_mount_namespace(ctx.dump.process.pid, mnt_id)) {
+            file.kind = "container-file";
+            continue;
+        }
         file.key = fmt::format("file[{:x}:{:x}]", mnt_id, static_cast<unsigned long long>(st.st_ino));
     }
 }

@@ -27,6 +27,9 @@
 #include "plugins/runc/externals.hpp"
 #include "plugins/runc/restored_state.hpp"
 #include "plugins/runc/rootfs_mount.hpp"
+#include "jobs/process_state.hpp"
+#include "plugins/runc/runtime.hpp"
+#include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/owned_children.hpp"
 
@@ -45,6 +48,9 @@ struct Target {
     std::string root;
     nlohmann::json dumped;            // runc's state at the dump
     std::vector<CgroupLine> cgroups;  // where the tasks go, for this id
+    // A container with a cgroup namespace sees its groups relative to the namespace's root,
+    // which CRIU restores as it dumped them: its groups are kept, even under a new id.
+    bool keep_cgroups = false;
 };
 
 Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
@@ -80,9 +86,20 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
     if (t.bundle.terminal && detail(req.details(), "console_socket").empty()) {
         fail(ErrorKind::invalid_argument, "bundle {} asks for a terminal (process.terminal): pass --console-socket", t.bundle.dir.string());
     }
+    for (const auto& ns : t.dumped.value("config", nlohmann::json::object()).value("namespaces", nlohmann::json::array())) {
+        if (ns.value("type", "") == "NEWCGROUP") t.keep_cgroups = true;
+    }
     for (auto line : parse_cgroup_file(read_text(ctx.restore.images / kCgroupFile))) {
-        line.path = retarget(line.path, old_id, t.id);
+        if (!t.keep_cgroups) line.path = retarget(line.path, old_id, t.id);
         t.cgroups.push_back(line);
+    }
+    // Attaching needs a job to attach to: the restored container becomes one, named after it.
+    if (req.attachable() && !ctx.restore.job) {
+        if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
+        if (ctx.store->job(t.id)) {
+            fail(ErrorKind::failed_precondition, "--attach makes the restored container job {}, which exists already; restore that job "
+                 "(cedana restore job {} --attach) or choose another --id", t.id, t.id);
+        }
     }
     (*req.mutable_details())["id"] = t.id;
     (*req.mutable_details())["root"] = t.root;
@@ -105,6 +122,7 @@ void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
 // The cgroup directories of the target that do not exist yet, removed again if the restore fails.
 std::vector<fs::path> new_cgroup_dirs(const Target& t) {
     std::vector<fs::path> dirs;
+    if (t.keep_cgroups) return dirs;
     const auto hierarchies = v1_hierarchies();
     for (const auto& line : t.cgroups) {
         for (const auto& h : hierarchies) {
@@ -163,13 +181,14 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
             opts.set_empty_ns(CLONE_NEWNET);
             if (shell_job) opts.set_shell_job(true);
             for (const auto& line : t.cgroups) {
+                if (t.keep_cgroups) break;
                 auto* cg = opts.add_cg_root();
                 cg->set_ctrl(line.controllers);
                 cg->set_path(line.path);
             }
             opts.MergeFrom(externals);
         });
-        write_state(dir, restored_state(t.dumped, t.id, t.bundle, resp.pid()));
+        write_state(dir, restored_state(t.dumped, t.id, t.bundle, resp.pid(), !t.keep_cgroups));
     } catch (...) {
         fs::remove_all(dir, ec);
         for (const auto& cg : created_cgroups) fs::remove(cg, ec);
@@ -178,8 +197,26 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     if (has_namespace(t.bundle, "network") && namespace_path(t.bundle, "network").empty()) {
         bring_up_loopback(resp.pid());
     }
-    // A restore outside a job keeps its output going through the daemon all the same.
-    if (!ctx.restore.job && ctx.restore.hub && ctx.keep_hub) ctx.keep_hub("runc:" + t.root + "/" + t.id, ctx.restore.hub);
+    if (!ctx.restore.job && req.attachable()) {
+        ctx.store->add_job({.jid = t.id, .type = "runc", .pid = resp.pid(), .command = fmt::format("runc container {}", t.id),
+                            .log = req.out(), .attachable = true, .gpu = false, .created_unix = util::unix_seconds(),
+                            .exit_status = std::nullopt, .start_ticks = jobs::start_ticks(resp.pid()),
+                            .details = {req.details().begin(), req.details().end()}});
+        ctx.keep_hub(t.id, ctx.restore.hub);
+    } else if (!ctx.restore.job && ctx.restore.hub && ctx.keep_hub) {
+        // A restore outside a job keeps its output going through the daemon all the same.
+        ctx.keep_hub("runc:" + t.root + "/" + t.id, ctx.restore.hub);
+    }
+    // --no-server, not detached: once it exits the container goes, as after runc restore.
+    if (ctx.after_exit) {
+        ctx.after_exit([root = t.root, id = t.id] {
+            try {
+                run_runc(root, {"delete", "--force", id});
+            } catch (const Error& e) {
+                spdlog::warn("{}", e.what());
+            }
+        });
+    }
 }
 
 }  // namespace

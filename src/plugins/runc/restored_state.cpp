@@ -41,7 +41,7 @@ std::string rfc3339_now() {
                        utc.tm_sec, nanos);
 }
 
-nlohmann::json restored_state(nlohmann::json state, const std::string& id, const Bundle& bundle, int pid) {
+nlohmann::json restored_state(nlohmann::json state, const std::string& id, const Bundle& bundle, int pid, bool rename_cgroups) {
     const std::string old_id = state.value("id", "");
     state["id"] = id;
     state["init_process_pid"] = pid;
@@ -57,9 +57,9 @@ nlohmann::json restored_state(nlohmann::json state, const std::string& id, const
     config["labels"] = labels;
     if (config.contains("cgroups") && config["cgroups"].is_object()) {
         config["cgroups"]["name"] = id;
-        if (config["cgroups"].value("path", "") != "") config["cgroups"]["path"] = retarget(config["cgroups"]["path"].get<std::string>(), old_id, id);
+        if (rename_cgroups && config["cgroups"].value("path", "") != "") config["cgroups"]["path"] = retarget(config["cgroups"]["path"].get<std::string>(), old_id, id);
     }
-    if (state.contains("cgroup_paths") && state["cgroup_paths"].is_object()) {
+    if (rename_cgroups && state.contains("cgroup_paths") && state["cgroup_paths"].is_object()) {
         for (auto& [controller, path] : state["cgroup_paths"].items()) {
             if (path.is_string()) path = retarget(path.get<std::string>(), old_id, id);
         }

@@ -11,7 +11,8 @@
 
 namespace cedana::plugins::runc {
 
-nlohmann::json restored_state(nlohmann::json dumped, const std::string& id, const Bundle& bundle, int pid);
+// `rename_cgroups`: the container's groups are those of its new id (see cgroups.hpp retarget).
+nlohmann::json restored_state(nlohmann::json dumped, const std::string& id, const Bundle& bundle, int pid, bool rename_cgroups = true);
 
 // runc's "created": RFC 3339 with nanoseconds, UTC.
 std::string rfc3339_now();
