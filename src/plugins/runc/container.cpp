@@ -1,18 +1,24 @@
 #include "plugins/runc/container.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <regex>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "jobs/process_state.hpp"
 #include "plugins/runc/freezer.hpp"
+#include "plugins/runc/runtime.hpp"
 #include "proc/process_info.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -97,6 +103,48 @@ std::vector<int> container_pids(const Container& c) {
     }
     if (pids.empty() && c.pid > 0 && proc::exists(c.pid)) pids.insert(c.pid);
     return {pids.begin(), pids.end()};
+}
+
+namespace {
+
+bool has_poststop_hooks(const Container& c) {
+    const auto config = c.state.find("config");
+    if (config == c.state.end() || !config->is_object()) return false;
+    const auto hooks = config->find("Hooks");
+    if (hooks == config->end() || !hooks->is_object()) return false;
+    const auto poststop = hooks->find("poststop");
+    return poststop != hooks->end() && poststop->is_array() && !poststop->empty();
+}
+
+}  // namespace
+
+void destroy(const Container& c) {
+    using namespace std::chrono_literals;
+    if (has_poststop_hooks(c)) {
+        run_runc(c.root, {"delete", "--force", c.id});
+        return;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+        const auto pids = container_pids(c);
+        const bool left = std::ranges::any_of(pids, [](int pid) { return proc::exists(pid) && !proc::is_zombie(pid); });
+        if (!left) break;
+        for (const int pid : pids) ::kill(pid, SIGKILL);
+        // Frozen tasks die only once thawed, and run nothing of their own before.
+        if (const std::string freezer = freezer_dir(c); !freezer.empty() && is_frozen(freezer)) thaw_cgroup(freezer);
+        if (std::chrono::steady_clock::now() > deadline) {
+            fail(ErrorKind::failed_precondition, "the processes of container {} did not end after SIGKILL; remove it with runc --root {} delete --force {}",
+                 c.id, c.root, c.id);
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    for (const auto& [controller, dir] : c.cgroup_paths) {
+        // A cgroup shared by several controllers' paths is removed once.
+        if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) spdlog::warn("cannot remove cgroup {} of container {}: {}", dir, c.id, std::strerror(errno));
+    }
+    std::error_code ec;
+    fs::remove_all(c.dir, ec);
+    if (ec) fail(ErrorKind::failed_precondition, "cannot remove runc's state of container {} ({}): {}", c.id, c.dir.string(), ec.message());
 }
 
 void write_state(const fs::path& dir, const nlohmann::json& state) {

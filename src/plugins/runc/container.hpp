@@ -44,6 +44,12 @@ std::string freezer_dir(const Container& c);
 // Every process in the container's cgroup (the devices hierarchy on v1, like runc ps).
 std::vector<int> container_pids(const Container& c);
 
+// What `runc delete --force` does, without starting runc: every process of the container
+// killed and gone, its cgroup directories and <root>/<id> removed. A container with poststop
+// hooks is left to runc itself, which runs them. Throws cedana::Error when the processes do
+// not go.
+void destroy(const Container& c);
+
 // Writes <dir>/state.json as runc does: a temporary file renamed over it.
 void write_state(const std::filesystem::path& dir, const nlohmann::json& state);
 

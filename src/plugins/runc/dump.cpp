@@ -16,6 +16,7 @@
 #include "plugins/runc/container.hpp"
 #include "plugins/runc/details.hpp"
 #include "plugins/runc/externals.hpp"
+#include "plugins/runc/freezer.hpp"
 #include "plugins/runc/network_lock.hpp"
 #include "plugins/runc/runtime.hpp"
 #include "proc/process_info.hpp"
@@ -33,7 +34,14 @@ namespace {
 
 constexpr auto kReapWait = std::chrono::seconds(5);
 
-Container& container_of(DumpCtx& ctx) { return std::any_cast<Container&>(ctx.dump.target); }
+struct Target {
+    Container container;
+    // The freezer was frozen for the dump by us, not by the user (see criu_dump).
+    bool froze = false;
+};
+
+Target& target_of(DumpCtx& ctx) { return std::any_cast<Target&>(ctx.dump.target); }
+Container& container_of(DumpCtx& ctx) { return target_of(ctx).container; }
 
 bool in_mount_namespace(int pid, int mnt_id) {
     std::ifstream mountinfo(fmt::format("/proc/{}/mountinfo", pid));
@@ -77,7 +85,7 @@ void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const
     ctx.dump.process = proc::inspect(c.pid);
     ctx.dump.tree = container_pids(c);
     external_stdio(ctx);
-    ctx.dump.target = std::move(c);
+    ctx.dump.target = Target{.container = std::move(c), .froze = false};
     next(ctx, req, resp);
 }
 
@@ -90,8 +98,18 @@ void claim_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const N
     next(ctx, req, resp);
 }
 
-void resume(const Container& c) {
-    for (const int pid : container_pids(c)) ::kill(pid, SIGCONT);
+bool shares_pid_namespace(const Container& c) {
+    for (const auto& ns : c.state.value("config", nlohmann::json::object()).value("namespaces", nlohmann::json::array())) {
+        if (ns.value("type", "") == "NEWPID") return !ns.value("path", "").empty();
+    }
+    return true;  // no PID namespace of its own: the host's
+}
+
+// Back to how the dump found it: thawed if we froze it (a paused one stays paused), and its
+// tasks continued from the stop CRIU left them in.
+void resume(const Target& t) {
+    if (t.froze) thaw_cgroup(freezer_dir(t.container));
+    for (const int pid : container_pids(t.container)) ::kill(pid, SIGCONT);
 }
 
 // CRIU leaves the container's tasks stopped (and its freezer as it found it); only once the
@@ -101,19 +119,22 @@ void settle_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const 
     try {
         next(ctx, req, resp);
     } catch (...) {
-        resume(container_of(ctx));
+        resume(target_of(ctx));
         throw;
     }
     const auto& c = container_of(ctx);
     if (ctx.dump.keep_running) {
-        resume(c);
+        resume(target_of(ctx));
         return;
     }
-    run_runc(c.root, {"delete", "--force", c.id});
-    // A restore needs the PIDs back: in a PID namespace shared with another container the
-    // orphans go to that container's init, which reaps them when it gets to it.
-    if (const auto taken = proc::wait_until_reaped(ctx.dump.meta.pids, kReapWait)) {
-        spdlog::warn("container {}: PID {} of its processes is not reaped yet; a restore may have to wait for it", c.id, *taken);
+    destroy(c);
+    // A restore needs the PIDs back in a PID namespace shared with another container, where
+    // orphans go to that container's init, which reaps them when it gets to it. A namespace
+    // of the container's own went with its init.
+    if (shares_pid_namespace(c)) {
+        if (const auto taken = proc::wait_until_reaped(ctx.dump.meta.pids, kReapWait)) {
+            spdlog::warn("container {}: PID {} of its processes is not reaped yet; a restore may have to wait for it", c.id, *taken);
+        }
     }
 }
 
@@ -125,12 +146,23 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 }
 
 void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
-    const auto& c = container_of(ctx);
+    auto& t = target_of(ctx);
+    const auto& c = t.container;
     const auto& dir = ctx.dump.staging->work_dir();
     write_file(dir / kStateFile, c.state.dump());
     write_file(dir / kCgroupFile, read_cgroup_file(c.pid));
     const bool shell_job = ctx.dump.process.is_shell_job();
     const std::string freezer = freezer_dir(c);
+    // CRIU freezes the cgroup itself, but reads the state back only every 100 ms, nearly half
+    // of a small container's dump; frozen here (polled every millisecond) it finds it frozen.
+    // It then records FROZEN as the container's state, so the restore thaws a container that
+    // was not paused (kFreezerFile says which).
+    const bool paused = !freezer.empty() && is_frozen(freezer);
+    write_file(dir / kFreezerFile, paused ? "FROZEN" : "THAWED");
+    if (!freezer.empty() && !paused) {
+        freeze_cgroup(freezer);
+        t.froze = true;
+    }
     daemon::dump_with_criu(ctx, req, c.pid, [&](criu_opts& opts) {
         opts.set_root(c.rootfs);
         opts.set_manage_cgroups(true);

@@ -12,6 +12,7 @@ namespace cedana::plugins::runc {
 // The files the checkpoint carries besides CRIU's images.
 inline constexpr const char* kStateFile = "runc-state.json";
 inline constexpr const char* kCgroupFile = "runc-cgroup";
+inline constexpr const char* kFreezerFile = "runc-freezer";  // FROZEN when it was paused
 
 daemon::DumpKind dump_kind();
 

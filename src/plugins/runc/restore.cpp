@@ -25,6 +25,7 @@
 #include "plugins/runc/details.hpp"
 #include "plugins/runc/dump.hpp"
 #include "plugins/runc/externals.hpp"
+#include "plugins/runc/freezer.hpp"
 #include "plugins/runc/restored_state.hpp"
 #include "plugins/runc/rootfs_mount.hpp"
 #include "jobs/process_state.hpp"
@@ -188,7 +189,11 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
             }
             opts.MergeFrom(externals);
         });
-        write_state(dir, restored_state(t.dumped, t.id, t.bundle, resp.pid(), !t.keep_cgroups));
+        const auto state = restored_state(t.dumped, t.id, t.bundle, resp.pid(), !t.keep_cgroups);
+        write_state(dir, state);
+        // Frozen for its dump (dump.cpp): thawed unless it was paused then.
+        const std::string freezer = state.value("cgroup_paths", nlohmann::json::object()).value("freezer", "");
+        if (read_text(ctx.restore.images / kFreezerFile) != "FROZEN" && !freezer.empty() && is_frozen(freezer)) thaw_cgroup(freezer);
     } catch (...) {
         fs::remove_all(dir, ec);
         for (const auto& cg : created_cgroups) fs::remove(cg, ec);
