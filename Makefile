@@ -34,6 +34,7 @@ test: unit e2e
 bench: build
 	bench/run.sh $(BUILD_DIR)/cedana
 	bench/jobs.sh $(BUILD_DIR)/cedana
+	bench/runc.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)
