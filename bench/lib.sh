@@ -146,3 +146,23 @@ median() {
 }
 min_of() { sort -n | head -n 1; }
 max_of() { sort -n | tail -n 1; }
+
+# print_report TITLE NOTE: the Markdown report (title, machine, table of medians, NOTE) on
+# stdout, and in $BENCH_OUT when it is set.
+print_report() {
+    local title=$1 note=$2 text
+    text=$(
+        echo "## $title"
+        echo
+        machine_info
+        echo
+        results_table
+        echo
+        printf '%s\n' "$note"
+    )
+    printf '%s\n' "$text"
+    if [ -n "${BENCH_OUT:-}" ]; then
+        printf '%s\n' "$text" >"$BENCH_OUT"
+        log "results written to $BENCH_OUT"
+    fi
+}

@@ -298,19 +298,5 @@ run_round 0
 RECORD=1
 for ((r = 1; r <= ROUNDS; r++)); do run_round "$r"; done
 
-report() {
-    echo "## cedana vs plain CRIU: checkpoint/restore wall clock"
-    echo
-    machine_info
-    echo
-    results_table
-    echo
-    echo "Medians of ${ROUNDS} measured round(s), wall clock around each end-to-end command (cedana CLI → daemon → CRIU;"
-    echo "plain CRIU with the same options: -v4, --shell-job, restore detached). Checkpoint sizes from the last round."
-}
-report_text=$(report)
-printf '%s\n' "$report_text"
-if [ -n "${BENCH_OUT:-}" ]; then
-    printf '%s\n' "$report_text" >"$BENCH_OUT"
-    log "results written to $BENCH_OUT"
-fi
+print_report "cedana vs plain CRIU: checkpoint/restore wall clock" "Medians of ${ROUNDS} measured round(s), wall clock around each end-to-end command (cedana CLI → daemon → CRIU;
+plain CRIU with the same options: -v4, --shell-job, restore detached). Checkpoint sizes from the last round."

@@ -472,19 +472,5 @@ run_round 0
 RECORD=1
 for ((r = 1; r <= ROUNDS; r++)); do run_round "$r"; done
 
-report() {
-    echo "## cedana vs plain runc: container checkpoint/restore wall clock"
-    echo
-    machine_info
-    echo
-    results_table
-    echo
-    echo "Medians of ${ROUNDS} measured round(s), wall clock around each end-to-end command (cedana CLI → daemon → CRIU;"
-    echo "runc → CRIU ${CRIU}), on the same bundle, containers started by \`runc run -d\`. Checkpoint sizes from the last round."
-}
-report_text=$(report)
-printf '%s\n' "$report_text"
-if [ -n "${BENCH_OUT:-}" ]; then
-    printf '%s\n' "$report_text" >"$BENCH_OUT"
-    log "results written to $BENCH_OUT"
-fi
+print_report "cedana vs plain runc: container checkpoint/restore wall clock" "Medians of ${ROUNDS} measured round(s), wall clock around each end-to-end command (cedana CLI → daemon → CRIU;
+runc → CRIU ${CRIU}), on the same bundle, containers started by \`runc run -d\`. Checkpoint sizes from the last round."

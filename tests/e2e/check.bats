@@ -99,3 +99,31 @@ assert_missing_criu_report() {
     assert_line --regexp '^ +Version +4\.[0-9.]+ +✔'
     refute_line --regexp "^ +Binary +$old "
 }
+
+@test "check --full has a runc section: binary, version, state root, and the network lock it will use" {
+    command -v runc >/dev/null || skip "runc is not installed"
+    local binary version
+    binary=$(command -v runc)
+    version=$(runc --version | sed -n 's/^runc version \([0-9.]*\).*/\1/p')
+    run "$CEDANA" check --full
+    assert_success
+    assert_line "runc"
+    assert_line --regexp "^ +Binary +${binary//./\\.} +✔"
+    assert_line --regexp "^ +Version +${version//./\\.} +✔"
+    assert_line --regexp "^ +State root +/run/runc +✔"
+    if command -v iptables-restore >/dev/null; then
+        assert_line --regexp "^ +Network lock +iptables +✔"
+    else
+        assert_line --regexp "^ +Network lock +skip \(nftables with --tcp-established\) +✔ +iptables-restore is missing"
+    fi
+}
+
+@test "with runc not in PATH, the runc section says so with ✖ and how to install it" {
+    local dir=$TEST_DIR/bin
+    mkdir -p "$dir"
+    # Everything check runs but runc, so that only its absence shows.
+    ln -s "$(command -v sh)" "$dir/sh"
+    PATH=$dir run "$CEDANA" check --full
+    assert_line "runc"
+    assert_line --regexp "^ +Binary +not found in PATH +✖ +install runc \(apt-get install runc\)$"
+}

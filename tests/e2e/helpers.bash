@@ -521,3 +521,46 @@ kill_tracked() {
     done
     TRACKED=()
 }
+
+# --- One daemon per file (CEDANA_E2E_SHARED_DAEMON=1) --------------------------------------
+# A suite that can run against one daemon for all its tests calls these from setup_file and
+# teardown_file; its setup then points SOCK, CFG_DIR and DAEMON_DB at SHARED_*.
+
+shared_daemon() {
+    [[ ${CEDANA_E2E_SHARED_DAEMON:-0} == 1 ]]
+}
+
+# shared_daemon_start: starts the file's daemon in BATS_FILE_TMPDIR, nothing from the
+# caller's environment leaking into it. SHARED_PID_FILE holds the PID of the daemon that
+# serves the file now (a test that restarts it writes its successor's PID there).
+shared_daemon_start() {
+    unset CEDANA_ADDRESS CEDANA_PROTOCOL CEDANA_CONFIG_DIR
+    unset CEDANA_CRIU_BINARY_PATH CEDANA_CHECKPOINT_COMPRESSION CEDANA_CHECKPOINT_DIR
+    unset CEDANA_LOG_LEVEL CEDANA_PROFILING_ENABLED CEDANA_AUTH_TOKEN
+    unset "${!CEDANA_CONNECTION_@}" "${!CEDANA_PLUGINS_@}"
+    export SHARED_SOCK=$BATS_FILE_TMPDIR/cedana.sock
+    export SHARED_CFG=$BATS_FILE_TMPDIR/config
+    export SHARED_DB=$BATS_FILE_TMPDIR/jobs.db
+    export SHARED_PID_FILE=$BATS_FILE_TMPDIR/daemon.pid
+    mkdir -p "$SHARED_CFG"
+    export CEDANA_CONFIG_DIR=$SHARED_CFG
+    cd "$BATS_FILE_TMPDIR" || return 1
+    CFG_DIR=$SHARED_CFG DAEMON_DB=$SHARED_DB start_daemon_at "$SHARED_SOCK" "$BATS_FILE_TMPDIR/daemon.log"
+    echo "$DAEMON_PID" >"$SHARED_PID_FILE"
+    # Not a job of this shell: teardown_file stops whichever daemon serves the file then, by
+    # the PID in the file.
+    disown "$DAEMON_PID"
+}
+
+# shared_daemon_stop: stops the file's daemon, only if its command line names our socket.
+shared_daemon_stop() {
+    local pid i
+    pid=$(cat "$SHARED_PID_FILE" 2>/dev/null) || return 0
+    grep -qF "$SHARED_SOCK" "/proc/$pid/cmdline" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 200; i++)); do
+        [[ -z $(pid_state "$pid") || $(pid_state "$pid") == Z ]] && return 0
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}

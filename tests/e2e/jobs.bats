@@ -16,47 +16,14 @@ load helpers
 eval "helpers_$(declare -f setup)"
 eval "helpers_$(declare -f teardown)"
 
-shared_daemon() {
-    [[ ${CEDANA_E2E_SHARED_DAEMON:-0} == 1 ]]
-}
-
-# _clean_env: nothing from the caller's environment may leak into the daemon.
-_clean_env() {
-    unset CEDANA_ADDRESS CEDANA_PROTOCOL CEDANA_CONFIG_DIR
-    unset CEDANA_CRIU_BINARY_PATH CEDANA_CHECKPOINT_COMPRESSION CEDANA_CHECKPOINT_DIR
-    unset CEDANA_LOG_LEVEL CEDANA_PROFILING_ENABLED
-}
-
 setup_file() {
     shared_daemon || return 0
-    _clean_env
-    export SHARED_SOCK=$BATS_FILE_TMPDIR/cedana.sock
-    export SHARED_CFG=$BATS_FILE_TMPDIR/config
-    export SHARED_DB=$BATS_FILE_TMPDIR/jobs.db
-    # The file holds the PID of the daemon that serves the file now: the
-    # restart test replaces the daemon and writes its successor's PID here.
-    export SHARED_PID_FILE=$BATS_FILE_TMPDIR/daemon.pid
-    mkdir -p "$SHARED_CFG"
-    export CEDANA_CONFIG_DIR=$SHARED_CFG
-    CFG_DIR=$SHARED_CFG DAEMON_DB=$SHARED_DB start_daemon_at "$SHARED_SOCK" "$BATS_FILE_TMPDIR/daemon.log"
-    echo "$DAEMON_PID" >"$SHARED_PID_FILE"
-    # Not a job of this shell: the restart test kills it, teardown_file stops
-    # whichever daemon then serves the file, by the PID in the file.
-    disown "$DAEMON_PID"
+    shared_daemon_start
 }
 
 teardown_file() {
     shared_daemon || return 0
-    local pid i
-    pid=$(cat "$SHARED_PID_FILE" 2>/dev/null) || return 0
-    # Only the daemon this file started: its command line names our socket.
-    grep -qF "$SHARED_SOCK" "/proc/$pid/cmdline" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-        [[ -z $(pid_state "$pid") || $(pid_state "$pid") == Z ]] && return 0
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    shared_daemon_stop
 }
 
 setup() {

@@ -27,40 +27,17 @@ load runc_helpers
 eval "helpers_$(declare -f setup)"
 eval "helpers_$(declare -f teardown)"
 
-shared_daemon() {
-    [[ ${CEDANA_E2E_SHARED_DAEMON:-0} == 1 || ${RUNC_DAEMON:-} == per-file ]]
-}
-
 setup_file() {
     command -v "${RUNC:-runc}" >/dev/null || skip "runc is not installed"
     command -v jq >/dev/null || skip "jq is not installed"
+    [[ ${RUNC_DAEMON:-} == per-file ]] && export CEDANA_E2E_SHARED_DAEMON=1
     shared_daemon || return 0
-    unset CEDANA_ADDRESS CEDANA_PROTOCOL CEDANA_CONFIG_DIR
-    unset CEDANA_CRIU_BINARY_PATH CEDANA_CHECKPOINT_COMPRESSION CEDANA_CHECKPOINT_DIR
-    unset CEDANA_LOG_LEVEL CEDANA_PROFILING_ENABLED CEDANA_AUTH_TOKEN
-    export SHARED_SOCK=$BATS_FILE_TMPDIR/cedana.sock
-    export SHARED_CFG=$BATS_FILE_TMPDIR/config
-    export SHARED_DB=$BATS_FILE_TMPDIR/jobs.db
-    export SHARED_PID_FILE=$BATS_FILE_TMPDIR/daemon.pid
-    mkdir -p "$SHARED_CFG"
-    export CEDANA_CONFIG_DIR=$SHARED_CFG
-    cd "$BATS_FILE_TMPDIR" || return 1
-    CFG_DIR=$SHARED_CFG DAEMON_DB=$SHARED_DB start_daemon_at "$SHARED_SOCK" "$BATS_FILE_TMPDIR/daemon.log"
-    echo "$DAEMON_PID" >"$SHARED_PID_FILE"
-    disown "$DAEMON_PID"
+    shared_daemon_start
 }
 
 teardown_file() {
     shared_daemon || return 0
-    local pid i
-    pid=$(cat "$SHARED_PID_FILE" 2>/dev/null) || return 0
-    grep -qF "$SHARED_SOCK" "/proc/$pid/cmdline" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-        [[ -z $(pid_state "$pid") || $(pid_state "$pid") == Z ]] && return 0
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    shared_daemon_stop
 }
 
 setup() {
