@@ -843,6 +843,30 @@ compression_roundtrip() {
     external_ns_roundtrip cgroup
 }
 
+@test "a container writing to a host file dumps and restores writing on to the same file; --out is refused for it" {
+    local id
+    id=$(cid hostfile)
+    make_bundle "$TEST_DIR/bundle" -- "$TICK_LOOP"
+    runc_detached "$id" "$BUNDLE" "file:$TEST_DIR/host.log"
+    local pid=$CPID
+    wait_counter "$TEST_DIR/host.log" 5
+    dump_runc "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_container_gone "$id"
+    wait_pid_gone "$pid"
+    local before
+    before=$(counter_len "$TEST_DIR/host.log")
+    restore_runc "$DUMP_PATH" "$BUNDLE" --out "$TEST_DIR/other.log"
+    assert_failure
+    assert_output --partial "wrote to the host file $TEST_DIR/host.log"
+    assert_file_not_exists "$TEST_DIR/other.log"
+    assert_equal "$(container_field "$id" id)" ""
+    restore_runc "$DUMP_PATH" "$BUNDLE"
+    assert_success
+    assert_container_running "$id" "$RESTORED_PID"
+    assert_counter_went_on "$before" "$TEST_DIR/host.log"
+}
+
 @test "a container with a bind-mounted host directory dumps and restores; it still reads and writes the directory" {
     local id
     id=$(cid bind)

@@ -248,7 +248,7 @@ runc_detached() {
 # would keep its PID: in a PID namespace shared with a sidecar, the restore of that PID would
 # fail ("Can't fork for N: File exists"). Writes COMMAND's exit status to RCFILE when it
 # returns. Stdin /dev/null; stdout and stderr /dev/null, or a pipe to `cat >OUT` when OUT is
-# not empty; no other descriptor inherited. The shim's PID goes to TEST_PIDS.
+# not empty, or the host file F itself when OUT is file:F; no other descriptor inherited. The shim's PID goes to TEST_PIDS.
 _shim() {
     local rcfile=$1 out=$2 nr
     shift 2
@@ -258,7 +258,9 @@ _shim() {
     *) fail "unknown prctl syscall number on $(uname -m)" ;;
     esac
     local sfd
-    if [[ -n $out ]]; then
+    if [[ $out == file:* ]]; then
+        exec {sfd}>>"${out#file:}"
+    elif [[ -n $out ]]; then
         exec {sfd}> >(close_inherited_fds && exec cat >"$out")
     else
         exec {sfd}>/dev/null

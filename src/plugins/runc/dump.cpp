@@ -38,6 +38,7 @@ struct Target {
     Container container;
     // The freezer was frozen for the dump by us, not by the user (see criu_dump).
     bool froze = false;
+    nlohmann::json host_stdio;  // fd → the host file it wrote to
 };
 
 Target& target_of(DumpCtx& ctx) { return std::any_cast<Target&>(ctx.dump.target); }
@@ -54,7 +55,8 @@ bool in_mount_namespace(int pid, int mnt_id) {
 // A regular file as the init's stdio: one of the container's own (`exec >/tmp/log` inside it)
 // is CRIU's to restore, and is left as it is; one on a host mount the container cannot see
 // is dumped as an external file, which the restore hands a replacement for.
-void external_stdio(DumpCtx& ctx) {
+nlohmann::json external_stdio(DumpCtx& ctx) {
+    nlohmann::json paths = nlohmann::json::object();
     for (auto& file : ctx.dump.process.stdio) {
         if (file.kind != "file" || file.fd > 2) continue;
         std::ifstream fdinfo(fmt::format("/proc/{}/fdinfo/{}", ctx.dump.process.pid, file.fd));
@@ -68,8 +70,10 @@ void external_stdio(DumpCtx& ctx) {
             file.kind = "container-file";
             continue;
         }
+        paths[std::to_string(file.fd)] = "/" + file.key;
         file.key = fmt::format("file[{:x}:{:x}]", mnt_id, static_cast<unsigned long long>(st.st_ino));
     }
+    return paths;
 }
 
 void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
@@ -84,8 +88,8 @@ void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const
     req.set_pid(c.pid);
     ctx.dump.process = proc::inspect(c.pid);
     ctx.dump.tree = container_pids(c);
-    external_stdio(ctx);
-    ctx.dump.target = Target{.container = std::move(c), .froze = false};
+    auto host_stdio = external_stdio(ctx);
+    ctx.dump.target = Target{.container = std::move(c), .froze = false, .host_stdio = std::move(host_stdio)};
     next(ctx, req, resp);
 }
 
@@ -151,6 +155,7 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     const auto& dir = ctx.dump.staging->work_dir();
     write_file(dir / kStateFile, c.state.dump());
     write_file(dir / kCgroupFile, read_cgroup_file(c.pid));
+    write_file(dir / kStdioFile, t.host_stdio.dump());
     const bool shell_job = ctx.dump.process.is_shell_job();
     const std::string freezer = freezer_dir(c);
     // CRIU freezes the cgroup itself, but reads the state back only every 100 ms, nearly half

@@ -13,6 +13,7 @@ namespace cedana::plugins::runc {
 inline constexpr const char* kStateFile = "runc-state.json";
 inline constexpr const char* kCgroupFile = "runc-cgroup";
 inline constexpr const char* kFreezerFile = "runc-freezer";  // FROZEN when it was paused
+inline constexpr const char* kStdioFile = "runc-stdio.json";  // fd → host file it wrote to
 
 daemon::DumpKind dump_kind();
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -112,9 +113,38 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
 // A container's stdio must stay pipes (CRIU cannot dump a host file it cannot see from inside
 // the container): through the daemon, its output always goes through the daemon's pipes, to
 // --out or the job's log; --no-server gives it the CLI's own.
+//
+//
+// A host file as stdio was dumped as an external file (dump.cpp): CRIU checks that what it is
+// given instead is that file as it was (its size), so the container gets the same file back.
 void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     const bool attachable = req.attachable();
-    if (ctx.caller_stdio.empty() && ctx.keep_hub) req.set_attachable(true);
+    bool host_file = false;
+    if (ctx.restore.meta) {
+        nlohmann::json paths = nlohmann::json::object();
+        if (fs::exists(ctx.restore.images / kStdioFile)) paths = nlohmann::json::parse(read_text(ctx.restore.images / kStdioFile), nullptr, false);
+        std::map<std::string, int> opened;
+        for (auto& file : ctx.restore.meta->stdio) {
+            if (file.kind != "file" || !file.key.starts_with("file[")) continue;
+            host_file = true;
+            const std::string path = paths.is_object() ? paths.value(std::to_string(file.fd), "") : "";
+            if (attachable || !req.out().empty()) {
+                fail(ErrorKind::invalid_argument, "the container wrote to the host file {} when it was dumped, and gets it back (CRIU checks "
+                     "it is the same file); drop --out/--attach/--attachable", path.empty() ? "(unknown)" : path);
+            }
+            file.kind = "external-file";  // handed over here, not by restore_stdio
+            if (opened.contains(file.key)) continue;
+            util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+            if (path.empty() || !fd) {
+                fail(ErrorKind::failed_precondition, "the container wrote to the host file {} when it was dumped, which cannot be opened: {}",
+                     path.empty() ? "(unknown)" : path, path.empty() ? "the checkpoint does not name it" : std::strerror(errno));
+            }
+            opened[file.key] = fd.get();
+            ctx.restore.inherit.push_back({file.key, fd.get()});
+            ctx.restore.replacements.push_back(std::move(fd));
+        }
+    }
+    if (ctx.caller_stdio.empty() && ctx.keep_hub && !host_file) req.set_attachable(true);
     process::restore_stdio(ctx, req, resp, next);
     // Whether the job may be attached to is still the caller's choice.
     req.set_attachable(attachable);
