@@ -1173,6 +1173,24 @@ pod_roundtrip() {
     assert_counter_grows "$(count_file "$BUNDLE")"
 }
 
+@test "restore runc onto a bundle with a terminal is refused as not available yet, and leaves nothing" {
+    local id
+    id=$(cid tty)
+    ticker bundle
+    runc_detached "$id" "$BUNDLE"
+    wait_counter "$(count_file "$BUNDLE")" 3
+    dump_runc "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_container_gone "$id"
+    jq '.process.terminal = true' "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+    mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+    restore_runc "$DUMP_PATH" "$BUNDLE"
+    assert_failure
+    assert_output --partial "gives the container a terminal (process.terminal): restoring one onto a console socket is not available yet"
+    assert_no_container "$id"
+    assert_no_mounts_under "$TEST_DIR"
+}
+
 @test "restore runc with a missing bundle fails naming it and leaves nothing; the checkpoint still restores" {
     local id before_jobs
     id=$(cid lostbundle)
