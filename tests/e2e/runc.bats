@@ -1139,6 +1139,31 @@ pod_roundtrip() {
     assert_container_running "$id" "$pid"
 }
 
+@test "a runc job outlives a daemon restart, writing on to its log; the restarted daemon dumps and restores it" {
+    shared_daemon && skip "restarts the daemon: runs with a daemon per test"
+    local id
+    id=$(cid restart)
+    ticker bundle
+    run_container "$id" "$BUNDLE" --out "$TEST_DIR/job.log"
+    local pid=$JOB_PID
+    wait_counter "$TEST_DIR/job.log" 5
+    stop_daemon
+    # Its output has a relay of its own: with no daemon, the container goes on and logs.
+    assert_counter_went_on "$(counter_len "$TEST_DIR/job.log")" "$TEST_DIR/job.log"
+    assert_container_running "$id" "$pid"
+    start_daemon
+    dump_job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_container_gone "$id"
+    local before
+    before=$(counter_len "$TEST_DIR/job.log")
+    cedana_cli restore job "$id"
+    assert_success
+    parse_restored
+    assert_container_running "$id" "$RESTORED_PID"
+    assert_counter_went_on "$before" "$TEST_DIR/job.log"
+}
+
 @test "restore runc onto a container id that is taken fails and leaves the running container alone" {
     local id other before_jobs
     id=$(cid busy)

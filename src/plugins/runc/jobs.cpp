@@ -18,6 +18,7 @@
 
 #include "daemon/io_hub.hpp"
 #include "daemon/job_routes.hpp"
+#include "jobs/output_relay.hpp"
 #include "jobs/process_state.hpp"
 #include "jobs/spawn.hpp"
 #include "plugins/runc/access.hpp"
@@ -142,8 +143,16 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     const auto drop_log = [&] {
         if (created_log) fs::remove(log, ec);
     };
+    // Attachable: the daemon holds the container's stdio. Else a relay of its own copies the
+    // output to the log, so that the container outlives a daemon restart.
     daemon::IoHub::ChildEnds ends;
-    auto hub = daemon::IoHub::create(std::move(out), ends);
+    std::shared_ptr<daemon::IoHub> hub;
+    util::UniqueFd relay;
+    if (q.attachable()) {
+        hub = daemon::IoHub::create(std::move(out), ends);
+    } else {
+        relay = jobs::start_output_relay(out);
+    }
 
     const ScratchDir scratch;
     jobs::SpawnSpec spec;
@@ -162,9 +171,9 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     spec.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
     spec.cwd = "/";
     spec.as_root = true;
-    spec.stdin_fd = ends.stdin_read.get();
-    spec.stdout_fd = ends.stdout_write.get();
-    spec.stderr_fd = ends.stderr_write.get();
+    spec.stdin_fd = hub ? ends.stdin_read.get() : -1;
+    spec.stdout_fd = hub ? ends.stdout_write.get() : relay.get();
+    spec.stderr_fd = hub ? ends.stderr_write.get() : relay.get();
     int pid = -1;
     try {
         if (const int status = wait_for(jobs::spawn_job(spec)); status != 0) {
@@ -182,7 +191,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
                    .attachable = q.attachable(), .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
                    .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}});
     if (c.adopt_child) c.adopt_child(pid);
-    c.keep_hub(q.jid(), hub);
+    if (hub) c.keep_hub(q.jid(), hub);
     try {
         run_runc(root, {"start", id});
     } catch (...) {

@@ -29,6 +29,7 @@
 #include "plugins/runc/freezer.hpp"
 #include "plugins/runc/restored_state.hpp"
 #include "plugins/runc/rootfs_mount.hpp"
+#include "jobs/output_relay.hpp"
 #include "jobs/process_state.hpp"
 #include "plugins/runc/runtime.hpp"
 #include "util/clock.hpp"
@@ -115,9 +116,9 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
 }
 
 // A container's stdio must stay pipes (CRIU cannot dump a host file it cannot see from inside
-// the container): through the daemon, its output always goes through the daemon's pipes, to
-// --out or the job's log; --no-server gives it the CLI's own.
-//
+// the container): through the daemon its output goes through a relay's pipe to --out or the
+// job's log (without either, to /dev/null), or, attachable, through the daemon's own pipes;
+// --no-server gives it the CLI's stdio.
 //
 // A host file as stdio was dumped as an external file (dump.cpp): CRIU checks that what it is
 // given instead is that file as it was (its size), so the container gets the same file back.
@@ -148,10 +149,33 @@ void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
             ctx.restore.replacements.push_back(std::move(fd));
         }
     }
-    if (ctx.caller_stdio.empty() && ctx.keep_hub && !host_file) req.set_attachable(true);
-    process::restore_stdio(ctx, req, resp, next);
-    // Whether the job may be attached to is still the caller's choice.
-    req.set_attachable(attachable);
+    // Through the daemon, output to --out (or the job's log) goes through a relay of its own
+    // (jobs/output_relay.hpp), as for `run runc`: pipes again, surviving a daemon restart.
+    std::error_code ec;
+    bool created_out = false;
+    if (ctx.caller_stdio.empty() && !attachable && !host_file && !req.out().empty() && ctx.restore.meta) {
+        created_out = !fs::exists(req.out(), ec);
+        util::UniqueFd log(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+        if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
+        util::UniqueFd relay = jobs::start_output_relay(log);
+        util::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!null) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
+        std::map<std::string, bool> seen;
+        for (auto& file : ctx.restore.meta->stdio) {
+            if (file.fd > 2 || !(file.kind == "pipe" || file.kind == "socket")) continue;
+            if (!seen[file.key]) ctx.restore.inherit.push_back({file.key, file.fd == 0 ? null.get() : relay.get()});
+            seen[file.key] = true;
+            file.kind = "relayed";  // handed over here, not by restore_stdio
+        }
+        ctx.restore.replacements.push_back(std::move(relay));
+        ctx.restore.replacements.push_back(std::move(null));
+    }
+    try {
+        process::restore_stdio(ctx, req, resp, next);
+    } catch (...) {
+        if (created_out && fs::is_regular_file(req.out(), ec) && fs::file_size(req.out(), ec) == 0) fs::remove(req.out(), ec);
+        throw;
+    }
 }
 
 // The cgroup directories of the target that do not exist yet, removed again if the restore fails.
@@ -242,9 +266,6 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
                             .exit_status = std::nullopt, .start_ticks = jobs::start_ticks(resp.pid()),
                             .details = {req.details().begin(), req.details().end()}});
         ctx.keep_hub(t.id, ctx.restore.hub);
-    } else if (!ctx.restore.job && ctx.restore.hub && ctx.keep_hub) {
-        // A restore outside a job keeps its output going through the daemon all the same.
-        ctx.keep_hub("runc:" + t.root + "/" + t.id, ctx.restore.hub);
     }
     // --no-server, not detached: once it exits the container goes, as after runc restore.
     if (ctx.after_exit) {
