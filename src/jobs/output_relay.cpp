@@ -41,7 +41,7 @@ namespace {
 
 }  // namespace
 
-util::UniqueFd start_output_relay(const util::UniqueFd& log) {
+OutputRelay start_output_relay(const util::UniqueFd& log) {
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC) != 0) fail(ErrorKind::internal, "cannot make the job's output pipe: {}", std::strerror(errno));
     util::UniqueFd read_end(ends[0]);
@@ -60,7 +60,7 @@ util::UniqueFd start_output_relay(const util::UniqueFd& log) {
         ::close(2);
         relay(3, 4);
     }
-    return write_end;
+    return {std::move(write_end), pid};
 }
 
 }  // namespace cedana::jobs

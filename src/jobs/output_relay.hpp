@@ -6,12 +6,21 @@
 // a forked copy of a threaded process), leads a session of its own, and exits once every
 // writer has closed the pipe.
 
+#include <sys/types.h>
+
 #include "util/unique_fd.hpp"
 
 namespace cedana::jobs {
 
-// Starts a relay appending what is written to the returned pipe end to `log`. Throws
-// cedana::Error when the pipe or the process cannot be made.
-util::UniqueFd start_output_relay(const util::UniqueFd& log);
+struct OutputRelay {
+    util::UniqueFd pipe;  // what the workload writes to
+    // The relay, a child of the caller: the daemon's sweep of orphans reaps it
+    // (util/owned_children.hpp); another caller waits for it.
+    pid_t pid = -1;
+};
+
+// Starts a relay appending what is written to its pipe to `log`. Throws cedana::Error when the
+// pipe or the process cannot be made.
+OutputRelay start_output_relay(const util::UniqueFd& log);
 
 }  // namespace cedana::jobs

@@ -12,19 +12,13 @@
 
 #include <fmt/format.h>
 
+#include "util/text_file.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::proc {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 images::StdioFile describe_fd(int pid, int fd) {
     const std::string link = fmt::format("/proc/{}/fd/{}", pid, fd);
@@ -96,7 +90,7 @@ int parse_pid(const std::string& text) {
 bool session_leader_outside_namespace(int pid) {
     // NSsid lists the session id as each PID namespace from ours down to the process's own
     // sees it; the last one is the process's own view.
-    std::istringstream status(read_text(fmt::format("/proc/{}/status", pid)));
+    std::istringstream status(util::read_text(fmt::format("/proc/{}/status", pid)));
     std::string line;
     while (std::getline(status, line)) {
         if (!line.starts_with("NSsid:")) continue;
@@ -119,7 +113,7 @@ ProcessInfo inspect(int pid) {
     ProcessInfo info;
     info.pid = pid;
     info.sid = st->session;
-    std::string cmdline = read_text(fmt::format("/proc/{}/cmdline", pid));
+    std::string cmdline = util::read_text(fmt::format("/proc/{}/cmdline", pid));
     while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
     for (char& c : cmdline) {
         if (c == '\0') c = ' ';

@@ -2,12 +2,11 @@
 // started it has let go of everything but the pipe.
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -27,12 +26,13 @@ std::string read_all(const std::filesystem::path& path) {
 TEST(OutputRelay, CopiesEverythingWrittenToTheLogInOrder) {
     testing::TempDir dir;
     const auto log_path = dir.path() / "job.log";
-    util::UniqueFd relay;
+    OutputRelay started;
     {
         util::UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
         ASSERT_TRUE(log);
-        relay = start_output_relay(log);
+        started = start_output_relay(log);
     }  // the log is the relay's alone now
+    util::UniqueFd& relay = started.pipe;
     std::string expected;
     for (int i = 0; i < 1000; ++i) {
         const std::string line = "line " + std::to_string(i) + "\n";
@@ -40,8 +40,10 @@ TEST(OutputRelay, CopiesEverythingWrittenToTheLogInOrder) {
         expected += line;
     }
     relay.reset();
-    // The relay exits at end of file; poll (bounded) for the last line.
-    for (int i = 0; i < 500 && read_all(log_path) != expected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // At end of file the relay has written everything and exits.
+    int status = -1;
+    ASSERT_EQ(::waitpid(started.pid, &status, 0), started.pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     EXPECT_EQ(read_all(log_path), expected);
 }
 

@@ -14,12 +14,12 @@ fs::path under(const fs::path& base, const std::string& path) {
     return fs::path(path).is_absolute() ? fs::path(path).lexically_normal() : (base / path).lexically_normal();
 }
 
-std::string text(const nlohmann::json& object, const char* key) {
+}  // namespace
+
+std::string string_field(const nlohmann::json& object, const char* key) {
     const auto it = object.find(key);
     return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
-
-}  // namespace
 
 Bundle load_bundle(const std::string& dir) {
     if (dir.empty()) fail(ErrorKind::invalid_argument, "no bundle given: pass --bundle DIR, the directory holding the container's config.json");
@@ -38,7 +38,7 @@ Bundle load_bundle(const std::string& dir) {
     if (!b.spec.is_object()) fail(ErrorKind::invalid_argument, "bundle {}: config.json is not a JSON object", b.dir.string());
     try {
         const auto root = b.spec.value("root", nlohmann::json::object());
-        const std::string rootfs = text(root, "path");
+        const std::string rootfs = string_field(root, "path");
         if (rootfs.empty()) fail(ErrorKind::invalid_argument, "bundle {}: config.json has no root.path", b.dir.string());
         b.rootfs = under(b.dir, rootfs);
         if (!fs::is_directory(b.rootfs, ec)) {
@@ -49,7 +49,7 @@ Bundle load_bundle(const std::string& dir) {
         if (!args.is_array() || args.empty()) fail(ErrorKind::invalid_argument, "bundle {}: config.json has no process.args to run", b.dir.string());
         b.terminal = process.value("terminal", false);
         for (const auto& m : b.spec.value("mounts", nlohmann::json::array())) {
-            BundleMount mount{.destination = text(m, "destination"), .type = text(m, "type"), .source = text(m, "source"), .bind = false};
+            BundleMount mount{.destination = string_field(m, "destination"), .type = string_field(m, "type"), .source = string_field(m, "source"), .bind = false};
             mount.bind = mount.type == "bind";
             for (const auto& option : m.value("options", nlohmann::json::array())) {
                 if (option == "bind" || option == "rbind") mount.bind = true;
@@ -59,12 +59,12 @@ Bundle load_bundle(const std::string& dir) {
         }
         const auto linux_section = b.spec.value("linux", nlohmann::json::object());
         for (const auto& ns : linux_section.value("namespaces", nlohmann::json::array())) {
-            b.namespaces.push_back({text(ns, "type"), text(ns, "path")});
+            b.namespaces.push_back({string_field(ns, "type"), string_field(ns, "path")});
         }
         for (const auto& p : linux_section.value("maskedPaths", nlohmann::json::array())) {
             if (p.is_string()) b.masked_paths.push_back(p.get<std::string>());
         }
-        b.cgroups_path = text(linux_section, "cgroupsPath");
+        b.cgroups_path = string_field(linux_section, "cgroupsPath");
     } catch (const nlohmann::json::exception& e) {
         fail(ErrorKind::invalid_argument, "bundle {}: config.json is not a valid OCI configuration: {}", b.dir.string(), e.what());
     }

@@ -33,6 +33,9 @@ struct Bundle {
     nlohmann::json spec;
 };
 
+// The string member `key` of a JSON object (OCI and libcontainer configurations), or "".
+std::string string_field(const nlohmann::json& object, const char* key);
+
 // Throws cedana::Error(invalid_argument) saying what is wrong: no such directory, no or
 // unparsable config.json, no root filesystem, no process to run.
 Bundle load_bundle(const std::string& dir);

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "util/text_file.hpp"
+
 namespace cedana::plugins::runc {
 
 std::vector<CgroupLine> parse_cgroup_file(const std::string& text) {
@@ -18,12 +20,7 @@ std::vector<CgroupLine> parse_cgroup_file(const std::string& text) {
     return lines;
 }
 
-std::string read_cgroup_file(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string read_cgroup_file(int pid) { return util::read_text("/proc/" + std::to_string(pid) + "/cgroup"); }
 
 std::vector<CgroupHierarchy> v1_hierarchies() {
     std::vector<CgroupHierarchy> found;

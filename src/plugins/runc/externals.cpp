@@ -27,14 +27,9 @@ void ext_mount(criu_opts& opts, const std::string& key, const std::string& value
     m->set_val(value);
 }
 
-std::string text(const nlohmann::json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 bool has_cgroup_mount(const nlohmann::json& mounts, const char* type_key) {
     for (const auto& m : mounts) {
-        if (text(m, type_key) == "cgroup") return true;
+        if (string_field(m, type_key) == "cgroup") return true;
     }
     return false;
 }
@@ -44,12 +39,12 @@ bool has_cgroup_mount(const nlohmann::json& mounts, const char* type_key) {
 void add_dump_externals(const nlohmann::json& config, int pid, criu_opts& opts) {
     const auto mounts = config.value("mounts", nlohmann::json::array());
     for (const auto& m : mounts) {
-        if (text(m, "device") == "bind") ext_mount(opts, text(m, "destination"), text(m, "destination"));
+        if (string_field(m, "device") == "bind") ext_mount(opts, string_field(m, "destination"), string_field(m, "destination"));
     }
     bool own_cgroupns = false;
     for (const auto& ns : config.value("namespaces", nlohmann::json::array())) {
-        const std::string type = text(ns, "type");
-        const std::string path = text(ns, "path");
+        const std::string type = string_field(ns, "type");
+        const std::string path = string_field(ns, "path");
         if (type == "NEWCGROUP") own_cgroupns = true;
         if (path.empty()) continue;
         if (type == "NEWNET" || type == "NEWPID") {
@@ -67,9 +62,9 @@ void add_dump_externals(const nlohmann::json& config, int pid, criu_opts& opts) 
     // Without a cgroup namespace of its own, runc binds each host hierarchy into the container.
     if (has_cgroup_mount(mounts, "device") && !own_cgroupns) {
         for (const auto& m : mounts) {
-            if (text(m, "device") != "cgroup") continue;
+            if (string_field(m, "device") != "cgroup") continue;
             for (const auto& h : v1_hierarchies()) {
-                const std::string key = text(m, "destination") + "/" + h.name;
+                const std::string key = string_field(m, "destination") + "/" + h.name;
                 ext_mount(opts, key, key);
             }
         }

@@ -30,6 +30,7 @@
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/owned_children.hpp"
+#include "util/text_file.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::plugins::runc {
@@ -65,13 +66,6 @@ public:
 private:
     fs::path path_;
 };
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 int wait_for(pid_t pid) {
     int status = 0;
@@ -151,7 +145,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     if (q.attachable()) {
         hub = daemon::IoHub::create(std::move(out), ends);
     } else {
-        relay = jobs::start_output_relay(out);
+        relay = jobs::start_output_relay(out).pipe;
     }
 
     const ScratchDir scratch;
@@ -169,7 +163,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     if (detail(q.details(), "no_new_keyring") == "true") spec.args.emplace_back("--no-new-keyring");
     spec.args.push_back(id);
     spec.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-    spec.cwd = "/";
+    spec.cwd = std::string(1, '/');  // GCC 12 mistakes assigning the literal for an overlapping copy (-Wrestrict)
     spec.as_root = true;
     spec.stdin_fd = hub ? ends.stdin_read.get() : -1;
     spec.stdout_fd = hub ? ends.stdout_write.get() : relay.get();
@@ -177,9 +171,9 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     int pid = -1;
     try {
         if (const int status = wait_for(jobs::spawn_job(spec)); status != 0) {
-            fail(ErrorKind::failed_precondition, "runc could not create container {}: {}", id, runc_error(read_text(scratch.path() / "runc.log")));
+            fail(ErrorKind::failed_precondition, "runc could not create container {}: {}", id, runc_error(util::read_text(scratch.path() / "runc.log")));
         }
-        pid = std::stoi(read_text(scratch.path() / "pid"));
+        pid = std::stoi(util::read_text(scratch.path() / "pid"));
     } catch (...) {
         remove_container(root, id);
         drop_log();

@@ -35,6 +35,7 @@
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/owned_children.hpp"
+#include "util/text_file.hpp"
 
 namespace cedana::plugins::runc {
 
@@ -58,13 +59,6 @@ struct Target {
 
 Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Everything is checked before anything is touched: the checkpoint is a container's, the
 // bundle is usable, the id is free.
 void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
@@ -72,7 +66,7 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
     if (!fs::exists(state_file)) fail(ErrorKind::invalid_argument, "{} is not a runc container's checkpoint: it holds no {}", req.path(), kStateFile);
     Target t;
     try {
-        t.dumped = nlohmann::json::parse(read_text(state_file));
+        t.dumped = nlohmann::json::parse(util::read_text(state_file));
     } catch (const nlohmann::json::exception& e) {
         fail(ErrorKind::invalid_argument, "{}: {} is damaged: {}", req.path(), kStateFile, e.what());
     }
@@ -96,7 +90,7 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
     for (const auto& ns : t.dumped.value("config", nlohmann::json::object()).value("namespaces", nlohmann::json::array())) {
         if (ns.value("type", "") == "NEWCGROUP") t.keep_cgroups = true;
     }
-    for (auto line : parse_cgroup_file(read_text(ctx.restore.images / kCgroupFile))) {
+    for (auto line : parse_cgroup_file(util::read_text(ctx.restore.images / kCgroupFile))) {
         if (!t.keep_cgroups) line.path = retarget(line.path, old_id, t.id);
         t.cgroups.push_back(line);
     }
@@ -127,7 +121,7 @@ void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
     bool host_file = false;
     if (ctx.restore.meta) {
         nlohmann::json paths = nlohmann::json::object();
-        if (fs::exists(ctx.restore.images / kStdioFile)) paths = nlohmann::json::parse(read_text(ctx.restore.images / kStdioFile), nullptr, false);
+        if (fs::exists(ctx.restore.images / kStdioFile)) paths = nlohmann::json::parse(util::read_text(ctx.restore.images / kStdioFile), nullptr, false);
         std::map<std::string, int> opened;
         for (auto& file : ctx.restore.meta->stdio) {
             if (file.kind != "file" || !file.key.starts_with("file[")) continue;
@@ -157,7 +151,7 @@ void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
         created_out = !fs::exists(req.out(), ec);
         util::UniqueFd log(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
         if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
-        util::UniqueFd relay = jobs::start_output_relay(log);
+        util::UniqueFd relay = jobs::start_output_relay(log).pipe;
         util::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         if (!null) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
         std::map<std::string, bool> seen;
@@ -251,7 +245,7 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         write_state(dir, state);
         // Frozen for its dump (dump.cpp): thawed unless it was paused then.
         const std::string freezer = state.value("cgroup_paths", nlohmann::json::object()).value("freezer", "");
-        if (read_text(ctx.restore.images / kFreezerFile) != "FROZEN" && !freezer.empty() && is_frozen(freezer)) thaw_cgroup(freezer);
+        if (util::read_text(ctx.restore.images / kFreezerFile) != "FROZEN" && !freezer.empty() && is_frozen(freezer)) thaw_cgroup(freezer);
     } catch (...) {
         fs::remove_all(dir, ec);
         for (const auto& cg : created_cgroups) fs::remove(cg, ec);
