@@ -40,8 +40,14 @@ struct RestoreState {
     std::optional<proc::Pty> pty;
     util::UniqueFd pty_out;
     std::optional<jobs::Job> job;  // `restore job`: the job, as the route found it
+    // `restore job` without --out: req.out() is the job's log, which a workload whose output
+    // is not ours to log (a container on its terminal) may drop.
+    bool out_from_job = false;
     // What the workload's plugin prepared in its steps for its handler (a bundle).
     std::any target;
+    // What the workload's plugin wants to hear from CRIU while it restores (a container's new
+    // terminal, which comes with orphan-pts-master); set, it turns CRIU's notifications on.
+    engine::NotifyFn notify;
 };
 
 struct RestoreCtx : RequestContext {

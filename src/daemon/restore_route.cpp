@@ -59,6 +59,7 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
     // daemon (and in --out only when asked).
     if (req.out().empty() && !req.attachable()) {
         req.set_out(job->log.empty() ? fmt::format("/var/log/cedana-output-{}.log", job->jid) : job->log);
+        ctx.restore.out_from_job = true;
     }
     if (req.attachable() && !ctx.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     req.set_type(job->type);
@@ -168,10 +169,11 @@ void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreRe
     // CRIU's post-restore notification comes once memory is restored and before the process
     // resumes; refusing it makes CRIU kill what it restored.
     engine::NotifyFn notify;
-    if (ctx.restore.memory_check.valid()) {
+    if (ctx.restore.memory_check.valid() || ctx.restore.notify) {
         opts->set_notify_scripts(true);
-        notify = [&check = ctx.restore.memory_check](const std::string& script, int) {
-            if (script == "post-restore") check.get();
+        notify = [&check = ctx.restore.memory_check, &plugin = ctx.restore.notify](engine::Notification& note) {
+            if (note.script == "post-restore" && check.valid()) check.get();
+            if (plugin) plugin(note);
         };
     }
 

@@ -69,8 +69,9 @@ void send_message(int fd, const criu_req& req) {
     }
 }
 
-criu_resp receive_message(int fd) {
-    // SOCK_SEQPACKET keeps message boundaries; peek with MSG_TRUNC gives the whole size.
+// SOCK_SEQPACKET keeps message boundaries; peeking with MSG_TRUNC gives the whole size. A
+// descriptor CRIU sends along (SCM_RIGHTS) lands in `passed`.
+criu_resp receive_message(int fd, util::UniqueFd& passed) {
     char probe = 0;
     ssize_t size = 0;
     do {
@@ -80,9 +81,29 @@ criu_resp receive_message(int fd) {
         fail(ErrorKind::internal, "CRIU ended the conversation without an answer{}", size < 0 ? std::string(": ") + std::strerror(errno) : "");
     }
     std::string buffer(static_cast<std::size_t>(size), '\0');
-    if (::recv(fd, buffer.data(), buffer.size(), 0) != size) {
-        fail(ErrorKind::internal, "cannot read CRIU's answer: {}", std::strerror(errno));
+    iovec iov{buffer.data(), buffer.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t got = 0;
+    do {
+        got = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    } while (got < 0 && errno == EINTR);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < count; ++i) {
+            int received = -1;
+            std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            // One descriptor per message is all CRIU sends; any more are closed.
+            util::UniqueFd owned(received);
+            if (!passed) passed = std::move(owned);
+        }
     }
+    if (got != size) fail(ErrorKind::internal, "cannot read CRIU's answer: {}", got < 0 ? std::strerror(errno) : "it was cut short");
     criu_resp resp;
     if (!resp.ParseFromString(buffer)) fail(ErrorKind::internal, "CRIU sent an answer that does not parse");
     return resp;
@@ -156,7 +177,8 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     // conversation goes on to CRIU's final answer before the refusal is reported.
     std::exception_ptr refused;
     for (;;) {
-        criu_resp resp = receive_message(ours.get());
+        util::UniqueFd passed;
+        criu_resp resp = receive_message(ours.get(), passed);
         if (resp.type() != NOTIFY) {
             ours.reset();
             if (terminal.launcher.empty()) {
@@ -172,7 +194,8 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
         ack.set_notify_success(true);
         if (notify && !refused) {
             try {
-                notify(resp.notify().script(), resp.notify().pid());
+                Notification note{resp.notify().script(), resp.notify().pid(), std::move(passed)};
+                notify(note);
             } catch (...) {
                 refused = std::current_exception();
                 ack.set_notify_success(false);

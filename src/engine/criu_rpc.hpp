@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "criu/rpc.pb.h"
+#include "util/unique_fd.hpp"
 
 namespace cedana::engine {
 
@@ -18,9 +19,18 @@ struct InheritFd {
     int fd = -1;  // in this process; handed to CRIU when it starts
 };
 
-// Called for each notify message with its script name ("post-dump", …) and PID; throwing
-// makes CRIU abort the operation, and run_criu rethrows it once CRIU has finished.
-using NotifyFn = std::function<void(const std::string& script, int pid)>;
+// One notify message: its script name ("post-dump", …), its PID, and the descriptor CRIU sent
+// with it, if any (orphan-pts-master: the master of a terminal it made anew), which the
+// callee may take.
+struct Notification {
+    std::string script;
+    int pid = 0;
+    util::UniqueFd fd;
+};
+
+// Called for each notify message; throwing makes CRIU abort the operation, and run_criu
+// rethrows it once CRIU has finished.
+using NotifyFn = std::function<void(Notification&)>;
 
 // Runs `req` to completion with the CRIU at `binary` and returns the final response,
 // successful or not. Throws cedana::Error when CRIU cannot be started or the conversation

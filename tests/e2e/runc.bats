@@ -1198,22 +1198,113 @@ pod_roundtrip() {
     assert_counter_grows "$(count_file "$BUNDLE")"
 }
 
-@test "restore runc onto a bundle with a terminal is refused as not available yet, and leaves nothing" {
+# first_terminal_tick LOG: N of the first "tick N" on the terminal whose output LOG holds.
+first_terminal_tick() {
+    terminal_text "$1" | sed -n -E 's/^tick ([0-9]+)$/\1/p' | head -n 1
+}
+
+@test "a container on a terminal: run runc --console-socket, dump job, restore job --console-socket NEW: its new terminal reaches NEW, takes input, counts on" {
     local id
     id=$(cid tty)
+    terminal_bundle "$TEST_DIR/bundle"
+    console_receiver "$TEST_DIR/c1.sock" "$TEST_DIR/c1.log" first
+    local first_receiver=$RECEIVER_PID
+    run_container "$id" "$BUNDLE" --console-socket "$TEST_DIR/c1.sock"
+    assert_line --index $((${#lines[@]} - 1)) --partial "output on its terminal"
+    assert_equal "$JOB_LOG" ""
+    assert_not_exists "/var/log/cedana-output-$id.log"
+    wait_terminal_line "$TEST_DIR/c1.log" on-a-terminal
+    wait_terminal_line "$TEST_DIR/c1.log" got:first
+    local count
+    count=$(count_file "$BUNDLE")
+    wait_counter "$count" 5
+    dump_job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_container_gone "$id"
+    # The terminal hung up when the container went: its receiver ends.
+    wait_pid_dead "$first_receiver"
+    local before
+    before=$(counter_len "$count")
+
+    console_receiver "$TEST_DIR/c2.sock" "$TEST_DIR/c2.log" second
+    cedana_cli restore job "$id" --console-socket "$TEST_DIR/c2.sock"
+    assert_success
+    parse_restored
+    assert_container_running "$id" "$RESTORED_PID"
+    assert_job_live "$id" "$RESTORED_PID"
+    wait_terminal_line "$TEST_DIR/c2.log" "received orphan-pts-master"
+    wait_terminal_line "$TEST_DIR/c2.log" got:second
+    assert_counter_went_on "$before" "$count"
+    # The ticks on the new terminal go on from where the counter was, not from 0: the first is
+    # the counter's last number at the dump or the next one (see TICK_LOOP).
+    local tick
+    tick=$(first_terminal_tick "$TEST_DIR/c2.log")
+    [[ $tick == $((before - 1)) || $tick == "$before" ]] || fail "the new terminal's first tick is '$tick', the counter held $before numbers"
+    # Still a terminal to the container, and runc's: exec runs in it.
+    run runc_r exec "$id" /bin/readlink /proc/1/fd/1
+    assert_success
+    assert_output --regexp '^/dev/pts/[0-9]+$'
+}
+
+@test "restore runc of a container dumped on a terminal: refused without --console-socket or with one nobody listens on, leaving nothing; then --no-server --detach onto a socket brings it back" {
+    local id
+    id=$(cid ttyr)
+    terminal_bundle "$TEST_DIR/bundle"
+    console_receiver "$TEST_DIR/c1.sock" "$TEST_DIR/c1.log"
+    run_container "$id" "$BUNDLE" --console-socket "$TEST_DIR/c1.sock"
+    local count
+    count=$(count_file "$BUNDLE")
+    wait_counter "$count" 5
+    dump_runc "$id" --dir "$TEST_DIR/ckpt" --compression lz4
+    assert_success
+    wait_container_gone "$id"
+    local before_jobs
+    before_jobs=$(job_jids)
+
+    restore_runc "$DUMP_PATH" "$BUNDLE"
+    assert_failure
+    assert_output --partial "the container had a terminal when it was dumped (process.terminal): pass --console-socket S"
+    assert_no_container "$id"
+    assert_no_mounts_under "$TEST_DIR"
+
+    restore_runc "$DUMP_PATH" "$BUNDLE" --console-socket "$TEST_DIR/nobody.sock"
+    assert_failure
+    assert_output --partial "--console-socket $TEST_DIR/nobody.sock: cannot connect"
+    assert_no_container "$id"
+    assert_no_mounts_under "$TEST_DIR"
+    assert_equal "$(job_jids)" "$before_jobs"
+
+    local n
+    n=$(counter_len "$count")
+    console_receiver "$TEST_DIR/c2.sock" "$TEST_DIR/c2.log" again
+    cli_to "$TEST_DIR/rd.out" restore runc --path "$DUMP_PATH" --bundle "$BUNDLE" --root "$RUNC_ROOT" \
+        --no-server --detach --console-socket "$TEST_DIR/c2.sock"
+    assert_rc 0 "$TEST_DIR/rd.out"
+    wait_container_status "$id" running
+    track "$(container_pid "$id")"
+    wait_terminal_line "$TEST_DIR/c2.log" got:again
+    assert_counter_went_on "$n" "$count"
+    assert_equal "$(job_jids)" "$before_jobs"
+}
+
+@test "restore runc --console-socket of a container that had no terminal is refused and leaves nothing" {
+    local id
+    id=$(cid notty)
     ticker bundle
     runc_detached "$id" "$BUNDLE"
     wait_counter "$(count_file "$BUNDLE")" 3
     dump_runc "$id" --dir "$TEST_DIR/ckpt"
     assert_success
     wait_container_gone "$id"
-    jq '.process.terminal = true' "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
-    mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
-    restore_runc "$DUMP_PATH" "$BUNDLE"
+    console_receiver "$TEST_DIR/c.sock" "$TEST_DIR/c.log"
+    restore_runc "$DUMP_PATH" "$BUNDLE" --console-socket "$TEST_DIR/c.sock"
     assert_failure
-    assert_output --partial "gives the container a terminal (process.terminal): restoring one onto a console socket is not available yet"
+    assert_output --partial "the container had no terminal when it was dumped, so there is none to send; drop --console-socket"
     assert_no_container "$id"
     assert_no_mounts_under "$TEST_DIR"
+    restore_runc "$DUMP_PATH" "$BUNDLE"
+    assert_success
+    assert_container_running "$id" "$RESTORED_PID"
 }
 
 @test "restore runc with a missing bundle fails naming it and leaves nothing; the checkpoint still restores" {

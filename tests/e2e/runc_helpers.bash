@@ -436,14 +436,14 @@ assert_counter_grows() {
 # ---------------------------------------------------------------------------
 # cedana
 
-# parse_started [JID]: "Started job JID (PID P), output in LOG" is the last line of $output;
-# sets JOB_JID, JOB_PID, JOB_LOG; tracks the PID.
+# parse_started [JID]: "Started job JID (PID P), output in LOG" (or "output on its terminal",
+# LOG empty) is the last line of $output; sets JOB_JID, JOB_PID, JOB_LOG; tracks the PID.
 parse_started() {
-    local re='^Started job ([^ ]+) \(PID ([0-9]+)\), output in (.+)$'
+    local re='^Started job ([^ ]+) \(PID ([0-9]+)\), output (in (.+)|on its terminal)$'
     [[ ${#lines[@]} -gt 0 && ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
     JOB_JID=${BASH_REMATCH[1]}
     JOB_PID=${BASH_REMATCH[2]}
-    JOB_LOG=${BASH_REMATCH[3]}
+    JOB_LOG=${BASH_REMATCH[4]}
     [[ -z ${1:-} || $JOB_JID == "$1" ]] || fail "started job $JOB_JID, expected $1"
     track "$JOB_PID"
 }
@@ -579,4 +579,52 @@ wait_job_live() {
         sleep 0.05
     done
     fail "job $jid did not come back to running/sleep within 10 s (status '$got'; row '$PS_ROW')"
+}
+
+# ---------------------------------------------------------------------------
+# Terminals (process.terminal and --console-socket)
+
+# TTY_LOOP: TICK_LOOP on a terminal: says whether stdin and stdout are one, echoes "got:LINE"
+# for each line typed into it, and ticks.
+TTY_LOOP='if [ -t 0 ] && [ -t 1 ]; then echo on-a-terminal; fi; i=0; while true; do if read -t 0.1 line; then echo "got:$line"; fi; echo "$i" >>/tmp/count; echo "tick $i"; i=$((i + 1)); done'
+
+# terminal_bundle DIR: a bundle in DIR running TTY_LOOP with process.terminal true. Sets BUNDLE.
+terminal_bundle() {
+    make_bundle "$1" -- "$TTY_LOOP"
+    jq '.process.terminal = true' "$1/config.json" >"$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
+
+# console_receiver SOCKET LOG [LINE]: the other end of --console-socket SOCKET in the
+# background (console_receiver.py), once it listens: it copies what the container writes to
+# its terminal to LOG and types LINE into it. Its PID (RECEIVER_PID) goes to TEST_PIDS.
+console_receiver() {
+    local sock=$1 log=$2 i
+    rm -f "$sock.ready"
+    (
+        close_inherited_fds
+        exec python3 "$BATS_TEST_DIRNAME/console_receiver.py" "$sock" "$log" "$sock.ready" "${@:3}"
+    ) </dev/null >>"$log.err" 2>&1 &
+    RECEIVER_PID=$!
+    TEST_PIDS+=("$RECEIVER_PID")
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        [[ -e $sock.ready ]] && return 0
+        sleep 0.05
+    done
+    fail "the console receiver on $sock did not listen within 10 s: $(cat "$log.err" 2>/dev/null)"
+}
+
+# terminal_text LOG: what a receiver logged, without the terminal's carriage returns.
+terminal_text() {
+    tr -d '\r' <"$1" 2>/dev/null
+}
+
+# wait_terminal_line LOG LINE: waits (10 s) until the terminal's output in LOG has the line LINE.
+wait_terminal_line() {
+    local log=$1 line=$2 i
+    for ((i = 0; i < WORKLOAD_WAIT_POLLS; i++)); do
+        terminal_text "$log" | grep -qxF -- "$line" && return 0
+        sleep 0.05
+    done
+    fail "the terminal's output in $log did not show \"$line\" within 10 s; it holds:
+$(terminal_text "$log" | tail -n 20)"
 }

@@ -2,16 +2,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
 #include "jobs/process_state.hpp"
 #include "plugins/runc/container.hpp"
 #include "plugins/runc/restored_state.hpp"
+#include "plugins/runc/runc_log.hpp"
 #include "plugins/runc/runtime.hpp"
 #include "temp_dir.hpp"
 #include "util/error.hpp"
+#include "util/text_file.hpp"
 
 namespace cedana::plugins::runc {
 namespace {
@@ -22,6 +27,37 @@ TEST(RuncRuntime, ErrorIsTheLastErrorMessageOfRuncsLog) {
         "time=\"2026-12-01T00:00:01Z\" level=error msg=\"container_linux.go:380: starting container process caused: exec: \\\"/nope\\\": no such file\"\n";
     EXPECT_EQ(runc_error(log), "container_linux.go:380: starting container process caused: exec: \"/nope\": no such file");
     EXPECT_EQ(runc_error("plain failure\n"), "plain failure");
+}
+
+TEST(RuncRuntime, ErrorOfAJsonLogIsItsLastErrorMessageAsWritten) {
+    const std::string log =
+        "{\"level\":\"info\",\"msg\":\"fine\",\"time\":\"2026-12-01T00:00:00Z\"}\n"
+        "{\"level\":\"error\",\"msg\":\"exec: \\\"/nope\\\": C:\\\\dir\",\"time\":\"2026-12-01T00:00:01Z\"}\n";
+    EXPECT_EQ(runc_error(log), "exec: \"/nope\": C:\\dir");
+}
+
+TEST(RuncRuntime, OwnLogEntriesReadBackAsRuncsInBothFormats) {
+    testing::TempDir dir;
+    const auto text = (dir.path() / "text.log").string();
+    append_runc_log(text, "", "info", "restored");
+    append_runc_log(text, "text", "warning", "two\nlines");
+    append_runc_log(text, "text", "error", "bundle \"b\" is gone");
+    const std::string written = util::read_text(text);
+    EXPECT_TRUE(written.starts_with("time=\"")) << written;
+    EXPECT_NE(written.find(" level=info msg=\"restored\"\n"), std::string::npos) << written;
+    EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 3) << "one entry a line: " << written;
+    EXPECT_EQ(runc_error(written), "bundle \"b\" is gone");
+
+    const auto json = (dir.path() / "json.log").string();
+    append_runc_log(json, "json", "error", "it \"failed\"");
+    const auto entry = nlohmann::json::parse(util::read_text(json));
+    EXPECT_EQ(entry["level"], "error");
+    EXPECT_EQ(entry["msg"], "it \"failed\"");
+    EXPECT_TRUE(entry["time"].get<std::string>().ends_with("Z"));
+    EXPECT_EQ(runc_error(util::read_text(json)), "it \"failed\"");
+
+    EXPECT_THROW(append_runc_log(json, "xml", "info", "x"), Error);
+    EXPECT_THROW(append_runc_log((dir.path() / "missing" / "x.log").string(), "text", "info", "x"), Error);
 }
 
 TEST(RuncRuntime, ContainerIdsRuncWouldRefuseAreRefused) {

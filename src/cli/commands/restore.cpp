@@ -50,6 +50,12 @@ void add_container_details(const RestoreOptions& o, cedana::daemon::v1::RestoreR
     if (!o.runc.root.empty()) details["root"] = std::filesystem::absolute(o.runc.root).lexically_normal().string();
     if (!o.runc.console_socket.empty()) details["console_socket"] = std::filesystem::absolute(o.runc.console_socket).lexically_normal().string();
     if (!o.ns.empty()) details["namespace"] = o.ns;
+    if (!o.runc.log.empty()) details["log"] = std::filesystem::absolute(o.runc.log).lexically_normal().string();
+    if (!o.runc.log_format.empty()) details["log_format"] = o.runc.log_format;
+    if (!o.runc.rootless.empty()) details["rootless"] = o.runc.rootless;
+    if (o.runc.no_pivot) details["no_pivot"] = "true";
+    if (o.runc.no_new_keyring) details["no_new_keyring"] = "true";
+    if (o.runc.systemd_cgroup) details["systemd_cgroup"] = "true";
 }
 
 namespace {

@@ -40,7 +40,8 @@ void send_run(Globals& globals, const RunOptions& o, cedana::daemon::v1::RunReq 
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
     if (o.attach) attach_to_job(globals, resp.jid(), 0);
     std::cout << "Started job " << resp.jid() << " (PID " << resp.pid() << "), output "
-              << (resp.log().empty() ? std::string("held for attach") : "in " + resp.log()) << std::endl;
+              << (!resp.log().empty() ? "in " + resp.log() : req.attachable() ? std::string("held for attach") : std::string("on its terminal"))
+              << std::endl;
 }
 
 void send_manage(Globals& globals, const ManageOptions& o, cedana::daemon::v1::ManageReq req) {

@@ -42,6 +42,8 @@ void set_runc_flags(Req& req, const cli::RuncFlagValues& runc) {
     if (runc.no_new_keyring) details["no_new_keyring"] = "true";
     if (runc.systemd_cgroup) details["systemd_cgroup"] = "true";
     if (!runc.rootless.empty()) details["rootless"] = runc.rootless;
+    if (!runc.log.empty()) details["log"] = absolute(runc.log);
+    if (!runc.log_format.empty()) details["log_format"] = runc.log_format;
 }
 
 // --no-server: `runc run` as our child, with our stdio; its status is ours. With --detach it
@@ -95,6 +97,9 @@ void add_run(CLI::App& run, cli::Globals& globals, const std::shared_ptr<cli::Ru
     runc->callback([&globals, o] {
         if (o->no_server) run_here(globals, *o);
         if (o->runc.detach) fail(ErrorKind::invalid_argument, "--detach is for --no-server: a job of the daemon always runs detached");
+        if (o->runc.no_subreaper) {
+            fail(ErrorKind::invalid_argument, "--no-subreaper is for --no-server: the daemon is the subreaper of every job it runs");
+        }
         if (o->preserve_fds > 0) fail(ErrorKind::invalid_argument, "--preserve-fds is for --no-server: the daemon's descriptors are not yours to pass");
         v1::RunReq req;
         req.set_type("runc");

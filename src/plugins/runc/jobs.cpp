@@ -105,16 +105,50 @@ void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::R
     if (fs::exists(fs::path(root) / detail(q.details(), "id"))) {
         fail(ErrorKind::failed_precondition, "a container {} exists already under {}; choose another id", detail(q.details(), "id"), root);
     }
-    if (bundle.terminal && detail(q.details(), "console_socket").empty()) {
-        fail(ErrorKind::invalid_argument, "bundle {} asks for a terminal (process.terminal): pass --console-socket", bundle.dir.string());
+    // A terminal's master goes to whoever listens on the console socket: its I/O is theirs.
+    if (bundle.terminal) {
+        if (detail(q.details(), "console_socket").empty()) {
+            fail(ErrorKind::invalid_argument, "bundle {} asks for a terminal (process.terminal): pass --console-socket", bundle.dir.string());
+        }
+        if (q.attachable() || !q.out().empty()) {
+            fail(ErrorKind::invalid_argument, "bundle {} asks for a terminal (process.terminal): its I/O goes to --console-socket; drop "
+                 "--out/--attach/--attachable", bundle.dir.string());
+        }
+        (*q.mutable_details())["terminal"] = "true";
     }
     (*q.mutable_details())["bundle"] = bundle.dir.string();
     (*q.mutable_details())["root"] = root;
     next(c, q, r);
 }
 
-std::vector<std::string> global_flags(const v1::RunReq& q, const fs::path& log) {
-    std::vector<std::string> args{require_runc(), "--root", root_of(q.details()), "--log", log.string()};
+// runc's log: the caller's --log (and --log-format), or a scratch file; what runc wrote to
+// it from `offset` on is its say on this run.
+struct RuncLog {
+    fs::path path;
+    std::string format;
+    std::uintmax_t offset = 0;
+
+    std::string since() const {
+        const std::string text = util::read_text(path);
+        return offset < text.size() ? text.substr(offset) : std::string();
+    }
+};
+
+RuncLog runc_log(const v1::RunReq& q, const fs::path& scratch) {
+    RuncLog log{detail(q.details(), "log"), detail(q.details(), "log_format"), 0};
+    if (log.path.empty()) {
+        log.path = scratch / "runc.log";
+        log.format.clear();
+    }
+    std::error_code ec;
+    const auto size = fs::file_size(log.path, ec);
+    if (!ec) log.offset = size;
+    return log;
+}
+
+std::vector<std::string> global_flags(const v1::RunReq& q, const RuncLog& log) {
+    std::vector<std::string> args{"--log", log.path.string()};
+    if (!log.format.empty()) args.push_back("--log-format=" + log.format);
     if (detail(q.details(), "systemd_cgroup") == "true") args.emplace_back("--systemd-cgroup");
     if (const auto rootless = detail(q.details(), "rootless"); !rootless.empty()) args.push_back("--rootless=" + rootless);
     return args;
@@ -126,7 +160,8 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     auto& store = daemon::store_of(c);
     const std::string id = detail(q.details(), "id");
     const std::string root = root_of(q.details());
-    const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", q.jid()) : q.out();
+    const bool terminal = detail(q.details(), "terminal") == "true";
+    const std::string log = q.out().empty() && !q.attachable() && !terminal ? fmt::format("/var/log/cedana-output-{}.log", q.jid()) : q.out();
     std::error_code ec;
     const bool created_log = !log.empty() && !fs::exists(log, ec);
     util::UniqueFd out;
@@ -144,13 +179,19 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     util::UniqueFd relay;
     if (q.attachable()) {
         hub = daemon::IoHub::create(std::move(out), ends);
+    } else if (terminal) {
+        relay.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));  // runc's own output only: the container's is on its terminal
+        if (!relay) fail(ErrorKind::internal, "cannot open /dev/null: {}", std::strerror(errno));
     } else {
         relay = jobs::start_output_relay(out).pipe;
     }
 
     const ScratchDir scratch;
     jobs::SpawnSpec spec;
-    spec.args = global_flags(q, scratch.path() / "runc.log");
+    const RuncLog runc_log_file = runc_log(q, scratch.path());
+    const auto globals = global_flags(q, runc_log_file);
+    spec.args = {require_runc(), "--root", root};
+    spec.args.insert(spec.args.end(), globals.begin(), globals.end());
     for (const char* arg : {"create", "--bundle"}) spec.args.emplace_back(arg);
     spec.args.push_back(detail(q.details(), "bundle"));
     spec.args.push_back("--pid-file");
@@ -171,7 +212,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     int pid = -1;
     try {
         if (const int status = wait_for(jobs::spawn_job(spec)); status != 0) {
-            fail(ErrorKind::failed_precondition, "runc could not create container {}: {}", id, runc_error(util::read_text(scratch.path() / "runc.log")));
+            fail(ErrorKind::failed_precondition, "runc could not create container {}: {}", id, runc_error(runc_log_file.since()));
         }
         pid = std::stoi(util::read_text(scratch.path() / "pid"));
     } catch (...) {
@@ -187,7 +228,9 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     if (c.adopt_child) c.adopt_child(pid);
     if (hub) c.keep_hub(q.jid(), hub);
     try {
-        run_runc(root, {"start", id});
+        std::vector<std::string> start_args = globals;
+        start_args.insert(start_args.end(), {"start", id});
+        run_runc(root, start_args);
     } catch (...) {
         remove_container(root, id);
         store.remove_job(q.jid());

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -22,12 +23,14 @@
 #include "plugins/runc/access.hpp"
 #include "plugins/runc/bundle.hpp"
 #include "plugins/runc/cgroups.hpp"
+#include "plugins/runc/console_socket.hpp"
 #include "plugins/runc/container.hpp"
 #include "plugins/runc/details.hpp"
 #include "plugins/runc/dump.hpp"
 #include "plugins/runc/externals.hpp"
 #include "plugins/runc/freezer.hpp"
 #include "plugins/runc/restored_state.hpp"
+#include "plugins/runc/runc_log.hpp"
 #include "plugins/runc/rootfs_mount.hpp"
 #include "jobs/output_relay.hpp"
 #include "jobs/process_state.hpp"
@@ -55,7 +58,20 @@ struct Target {
     // A container with a cgroup namespace sees its groups relative to the namespace's root,
     // which CRIU restores as it dumped them: its groups are kept, even under a new id.
     bool keep_cgroups = false;
+    // A container dumped with a terminal gets a new one, whose master goes to --console-socket;
+    // connected before anything is restored (shared: std::any wants a copyable target).
+    std::string console_path;
+    std::shared_ptr<util::UniqueFd> console;
 };
+
+// The container had a terminal for its stdio when it was dumped (runc's process.terminal).
+bool had_terminal(const RestoreCtx& ctx) {
+    if (!ctx.restore.meta) return false;
+    for (const auto& file : ctx.restore.meta->stdio) {
+        if (file.kind == "tty" && file.fd <= 2) return true;
+    }
+    return false;
+}
 
 Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
 
@@ -75,17 +91,36 @@ void resolve_bundle(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp,
     t.id = detail(req.details(), "id").empty() ? old_id : detail(req.details(), "id");
     check_id(t.id, "--id");
     t.root = root_of(req.details());
+    // Restores run as root, and place the tasks into cgroupfs paths themselves (cg_root).
+    if (detail(req.details(), "rootless") == "true") {
+        fail(ErrorKind::invalid_argument, "--rootless true: cedana restores containers as root only; drop it, or pass false or auto");
+    }
+    if (detail(req.details(), "systemd_cgroup") == "true") {
+        fail(ErrorKind::invalid_argument, "--systemd-cgroup: cedana puts a restored container's tasks into their cgroupfs groups itself, not "
+             "through systemd; drop --systemd-cgroup");
+    }
     std::error_code ec;
     if (fs::exists(fs::path(t.root) / t.id, ec)) {
         fail(ErrorKind::failed_precondition, "a container {} exists already under {}; restore it with another --id, or remove it (runc --root {} delete {})",
              t.id, t.root, t.root, t.id);
     }
-    // CRIU hands a restored terminal's new master over its orphan-pts-master notification,
-    // which runc forwards to --console-socket; the engine does not take descriptors from
-    // notifications yet, so such a restore would leave the container without its terminal.
-    if (t.bundle.terminal) {
-        fail(ErrorKind::unimplemented, "bundle {} gives the container a terminal (process.terminal): restoring one onto a console "
-             "socket is not available yet; restore it on a bundle with \"terminal\": false", t.bundle.dir.string());
+    // CRIU makes the terminal anew and hands its master over (orphan-pts-master, see
+    // console_socket.hpp): what the checkpoint holds decides, not the bundle.
+    t.console_path = detail(req.details(), "console_socket");
+    if (had_terminal(ctx)) {
+        if (t.console_path.empty()) {
+            fail(ErrorKind::invalid_argument, "the container had a terminal when it was dumped (process.terminal): pass --console-socket S, "
+                 "where a program (such as runc's recvtty) receives its new terminal");
+        }
+        if (ctx.restore.out_from_job) req.clear_out();
+        if (req.attachable() || !req.out().empty()) {
+            fail(ErrorKind::invalid_argument, "the container had a terminal when it was dumped: its output goes to --console-socket; drop "
+                 "--out/--attach/--attachable");
+        }
+        t.console = std::make_shared<util::UniqueFd>(connect_console_socket(t.console_path));
+    } else if (!t.console_path.empty()) {
+        fail(ErrorKind::invalid_argument, "--console-socket {}: the container had no terminal when it was dumped, so there is none to "
+             "send; drop --console-socket", t.console_path);
     }
     for (const auto& ns : t.dumped.value("config", nlohmann::json::object()).value("namespaces", nlohmann::json::array())) {
         if (ns.value("type", "") == "NEWCGROUP") t.keep_cgroups = true;
@@ -120,6 +155,9 @@ void container_stdio(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp
     const bool attachable = req.attachable();
     bool host_file = false;
     if (ctx.restore.meta) {
+        for (auto& file : ctx.restore.meta->stdio) {
+            if (file.kind == "tty" && target_of(ctx).console) file.kind = "console";  // handed over in criu_restore
+        }
         nlohmann::json paths = nlohmann::json::object();
         if (fs::exists(ctx.restore.images / kStdioFile)) paths = nlohmann::json::parse(util::read_text(ctx.restore.images / kStdioFile), nullptr, false);
         std::map<std::string, int> opened;
@@ -226,6 +264,13 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         criu_opts externals;
         add_restore_externals(t.bundle, t.cgroups, externals, ctx.restore.inherit, ctx.restore.replacements);
         const bool shell_job = ctx.restore.meta && ctx.restore.meta->shell_job;
+        if (t.console) {
+            ctx.restore.notify = [&t](engine::Notification& note) {
+                if (note.script != "orphan-pts-master") return;
+                if (!note.fd) fail(ErrorKind::internal, "CRIU announced the container's new terminal but sent no descriptor");
+                send_console(t.console->get(), note.fd.get(), t.console_path);
+            };
+        }
         daemon::restore_with_criu(ctx, req, resp, [&](criu_opts& opts) {
             opts.set_root(root.path().string());
             opts.set_manage_cgroups(true);
@@ -241,7 +286,10 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
             }
             opts.MergeFrom(externals);
         });
-        const auto state = restored_state(t.dumped, t.id, t.bundle, resp.pid(), !t.keep_cgroups);
+        auto state = restored_state(t.dumped, t.id, t.bundle, resp.pid(), !t.keep_cgroups);
+        // What runc restore records of these flags in the container's configuration.
+        if (detail(req.details(), "no_pivot") == "true") state["config"]["no_pivot_root"] = true;
+        if (detail(req.details(), "no_new_keyring") == "true") state["config"]["no_new_keyring"] = true;
         write_state(dir, state);
         // Frozen for its dump (dump.cpp): thawed unless it was paused then.
         const std::string freezer = state.value("cgroup_paths", nlohmann::json::object()).value("freezer", "");
@@ -273,11 +321,33 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     }
 }
 
+// --log: the outcome of the restore, as runc restore would log it.
+void runc_log(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    const std::string log = detail(req.details(), "log");
+    const std::string format = detail(req.details(), "log_format");
+    if (log.empty()) return next(ctx, req, resp);
+    if (!format.empty() && format != "text" && format != "json") {
+        fail(ErrorKind::invalid_argument, "--log-format {}: runc's log formats are text and json", format);
+    }
+    try {
+        next(ctx, req, resp);
+    } catch (const Error& e) {
+        try {
+            append_runc_log(log, format, "error", e.what());
+        } catch (const Error& unwritable) {
+            spdlog::warn("{}", unwritable.what());
+        }
+        throw;
+    }
+    append_runc_log(log, format, "info", fmt::format("restored container {} from {} (PID {})", detail(req.details(), "id"), req.path(), resp.pid()));
+}
+
 }  // namespace
 
 daemon::RestoreKind restore_kind() {
     return {.plugin = "runc",
             .steps = {{"root-caller", "runc", root_caller<daemon::RestoreCtx, v1::RestoreReq, v1::RestoreResp, Next>},
+                      {"runc-log", "runc", runc_log},
                       {"resolve-bundle", "runc", resolve_bundle},
                       {"stdio", "process", container_stdio}},
             .handler = {"criu-restore", "criu", criu_restore}};

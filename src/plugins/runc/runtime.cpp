@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
 #include "util/subprocess.hpp"
@@ -35,6 +36,17 @@ std::string require_runc() {
 }
 
 std::string runc_error(const std::string& output) {
+    // --log-format json: one object a line, its message already unquoted.
+    std::string last_json;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.starts_with("{")) continue;
+        const auto entry = nlohmann::json::parse(line, nullptr, false);
+        if (!entry.is_object() || !entry.contains("msg") || !entry["msg"].is_string()) continue;
+        const std::string level = entry.value("level", "");
+        if (level == "error" || level == "fatal") last_json = entry["msg"].get<std::string>();
+    }
+    if (!last_json.empty()) return last_json;
     static const std::regex message(R"rx(level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)")rx");
     std::string last;
     for (std::sregex_iterator it(output.begin(), output.end(), message), end; it != end; ++it) last = (*it)[1].str();
