@@ -1307,6 +1307,81 @@ first_terminal_tick() {
     assert_container_running "$id" "$RESTORED_PID"
 }
 
+@test "run runc --log F --log-format json: runc logs there and a failure's message is read from it; --no-subreaper, and --out with a terminal, are refused; nothing is left" {
+    local id before
+    id=$(cid runlog)
+    own "$id"
+    before=$(job_jids)
+    make_bundle "$TEST_DIR/bad" -- true
+    jq '.process.args = ["/nope"]' "$BUNDLE/config.json" >"$BUNDLE/config.json.new" && mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+    cedana_cli run runc "$id" --bundle "$BUNDLE" --root "$RUNC_ROOT" --log "$TEST_DIR/runc.log" --log-format json
+    assert_failure
+    assert_output --partial 'exec: "/nope"'
+    run jq -r 'select(.level == "error") | .msg' "$TEST_DIR/runc.log"
+    assert_success
+    assert_output --partial 'exec: "/nope"'
+    assert_no_container "$id"
+    assert_equal "$(job_jids)" "$before"
+
+    ticker good
+    cedana_cli run runc "$id" --bundle "$BUNDLE" --root "$RUNC_ROOT" --no-subreaper
+    assert_failure
+    assert_output --partial "--no-subreaper is for --no-server: the daemon is the subreaper of every job it runs"
+    terminal_bundle "$TEST_DIR/tty"
+    cedana_cli run runc "$id" --bundle "$BUNDLE" --root "$RUNC_ROOT" --console-socket "$TEST_DIR/none.sock" --out "$TEST_DIR/out.log"
+    assert_failure
+    assert_output --partial "its I/O goes to --console-socket; drop --out/--attach/--attachable"
+    assert_not_exists "$TEST_DIR/out.log"
+    assert_no_container "$id"
+    assert_equal "$(job_jids)" "$before"
+
+    # A text log that runc appends to: what was there stays.
+    echo 'time="2026-01-01T00:00:00Z" level=info msg="earlier"' >"$TEST_DIR/text.log"
+    ticker good2
+    run_container "$id" "$BUNDLE" --log "$TEST_DIR/text.log"
+    run head -n 1 "$TEST_DIR/text.log"
+    assert_output --partial 'msg="earlier"'
+}
+
+@test "restore runc --log F --log-format json logs the outcome as runc would, a refusal too; --no-pivot and --no-new-keyring go into runc's state; --rootless true and --systemd-cgroup are refused, leaving nothing" {
+    local id
+    id=$(cid rflags)
+    ticker bundle
+    runc_detached "$id" "$BUNDLE"
+    local count
+    count=$(count_file "$BUNDLE")
+    wait_counter "$count" 3
+    dump_runc "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_container_gone "$id"
+
+    restore_runc "$DUMP_PATH" "$BUNDLE" --log "$TEST_DIR/r.log" --log-format json --rootless true
+    assert_failure
+    assert_output --partial "--rootless true: cedana restores containers as root only"
+    run jq -r 'select(.level == "error") | .msg' "$TEST_DIR/r.log"
+    assert_success
+    assert_output --partial "--rootless true: cedana restores containers as root only"
+    assert_no_container "$id"
+    restore_runc "$DUMP_PATH" "$BUNDLE" --systemd-cgroup
+    assert_failure
+    assert_output --partial "--systemd-cgroup: cedana puts a restored container's tasks into their cgroupfs groups itself"
+    assert_no_container "$id"
+    assert_no_mounts_under "$TEST_DIR"
+
+    local before
+    before=$(counter_len "$count")
+    restore_runc "$DUMP_PATH" "$BUNDLE" --log "$TEST_DIR/r.log" --log-format json --no-pivot --no-new-keyring --rootless false --no-subreaper
+    assert_success
+    assert_container_running "$id" "$RESTORED_PID"
+    run jq -r 'select(.level == "info") | .msg' "$TEST_DIR/r.log"
+    assert_output "restored container $id from $DUMP_PATH (PID $RESTORED_PID)"
+    run jq -r '[.config.no_pivot_root, .config.no_new_keyring] | @tsv' "$RUNC_ROOT/$id/state.json"
+    assert_output "$(printf 'true\ttrue')"
+    run runc_r exec "$id" /bin/true
+    assert_success
+    assert_counter_went_on "$before" "$count"
+}
+
 @test "restore runc with a missing bundle fails naming it and leaves nothing; the checkpoint still restores" {
     local id before_jobs
     id=$(cid lostbundle)
