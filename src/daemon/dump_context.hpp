@@ -17,6 +17,7 @@
 #include "images/streamed_archive.hpp"
 #include "jobs/store.hpp"
 #include "pipeline/chain.hpp"
+#include "util/unique_fd.hpp"
 #include "proc/process_info.hpp"
 
 namespace cedana::daemon {
@@ -35,6 +36,8 @@ struct DumpState {
     std::optional<jobs::Job> job;  // `dump job`: the job, as the route found it
     // What the workload's plugin found in its steps and its handler needs (a container).
     std::any target;
+    // The cgroup namespace CRIU is to run in, when the plugin sets one (engine/criu_rpc.hpp).
+    util::UniqueFd criu_cgroupns;
 };
 
 struct DumpCtx : RequestContext {

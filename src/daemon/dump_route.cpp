@@ -230,7 +230,9 @@ void dump_with_criu(DumpCtx& ctx, const v1::DumpReq& req, int pid, const std::fu
     opts->set_log_level(4);
     ctx.dump.meta.shell_job = opts->shell_job();
 
-    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq);
+    engine::CriuLaunch launch;
+    launch.cgroupns_fd = ctx.dump.criu_cgroupns.get();
+    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, {}, {}, launch);
     if (!cresp.success()) {
         fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}{}; the process was left running as it was. CRIU's log says:{}",
              pid, disk_full_hint(dir), engine::log_errors(dir / "dump.log"));

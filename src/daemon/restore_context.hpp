@@ -32,8 +32,9 @@ struct RestoreState {
     std::future<void> memory_check;
     std::vector<util::UniqueFd> replacements;
     std::vector<engine::InheritFd> inherit;
-    // A shell job's terminal: CRIU restores it from its stdin (see proc/tty_relay.hpp).
-    engine::CriuTerminal terminal;
+    // How CRIU starts: a shell job's terminal as its stdin (see proc/tty_relay.hpp), the
+    // cgroup namespace it runs in.
+    engine::CriuLaunch launch;
     // --attach/--attachable: the pipes the restored job writes to and reads from.
     std::shared_ptr<IoHub> hub;
     IoHub::ChildEnds hub_ends;

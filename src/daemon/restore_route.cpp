@@ -182,15 +182,15 @@ void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreRe
     if (ctx.restore.meta) util::owned_children().own(ctx.restore.meta->pid);
     criu_resp cresp;
     try {
-        cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, notify, ctx.restore.terminal);
+        cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, notify, ctx.restore.launch);
     } catch (...) {
-        if (ctx.restore.terminal.launcher_pid > 0) reap_failed_root(ctx.restore.terminal.launcher_pid);
+        if (ctx.restore.launch.launcher_pid > 0) reap_failed_root(ctx.restore.launch.launcher_pid);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
         throw;
     }
     keep_restore_log(*ctx.restore.checkpoint, req.path());
     // The holder exits by itself once its children are gone; whoever adopts children reaps it.
-    const int holder = ctx.restore.terminal.launcher_pid;
+    const int holder = ctx.restore.launch.launcher_pid;
     if (!cresp.success()) {
         if (holder > 0) reap_failed_root(holder);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);

@@ -1,6 +1,7 @@
 #include "engine/criu_rpc.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <utility>
@@ -33,6 +35,29 @@ util::UniqueFd stage(int fd) {
     if (!copy) fail(ErrorKind::internal, "cannot pass descriptor {} to CRIU: {}", fd, std::strerror(errno));
     return copy;
 }
+
+// For the lifetime of this object the calling thread is in the cgroup namespace `fd`, so that
+// what it spawns starts there; then it is back in its own. A cgroup namespace is a thread's,
+// so nothing else of the process moves.
+class InCgroupNamespace {
+public:
+    explicit InCgroupNamespace(int fd) {
+        if (fd < 0) return;
+        own_.reset(::open("/proc/thread-self/ns/cgroup", O_RDONLY | O_CLOEXEC));
+        if (!own_) fail(ErrorKind::internal, "cannot open this thread's cgroup namespace: {}", std::strerror(errno));
+        if (::setns(fd, CLONE_NEWCGROUP) != 0) fail(ErrorKind::failed_precondition, "cannot enter the cgroup namespace CRIU is to run in: {}", std::strerror(errno));
+    }
+    ~InCgroupNamespace() {
+        // Failing to return would leave the thread in the container's namespace: nothing
+        // this thread does afterwards could be trusted.
+        if (own_ && ::setns(own_.get(), CLONE_NEWCGROUP) != 0) std::abort();
+    }
+    InCgroupNamespace(const InCgroupNamespace&) = delete;
+    InCgroupNamespace& operator=(const InCgroupNamespace&) = delete;
+
+private:
+    util::UniqueFd own_;
+};
 
 // The CRIU process, killed and reaped if the conversation is abandoned. Owned (see
 // util/owned_children.hpp) until reaped, or until release() hands it to the caller.
@@ -112,12 +137,12 @@ criu_resp receive_message(int fd, util::UniqueFd& passed) {
 }  // namespace
 
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify) {
-    CriuTerminal none;
-    return run_criu(binary, std::move(req), inherit, notify, none);
+    CriuLaunch plain;
+    return run_criu(binary, std::move(req), inherit, notify, plain);
 }
 
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify,
-                   CriuTerminal& terminal) {
+                   CriuLaunch& launch) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
         fail(ErrorKind::internal, "socketpair for CRIU: {}", std::strerror(errno));
@@ -135,7 +160,7 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     }
 
     util::UniqueFd staged_stdin;
-    if (terminal.stdin_fd >= 0) staged_stdin = stage(terminal.stdin_fd);
+    if (launch.stdin_fd >= 0) staged_stdin = stage(launch.stdin_fd);
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -154,14 +179,18 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     const std::string fd_arg = std::to_string(kSocketFd);
-    std::vector<std::string> args = terminal.launcher;
+    std::vector<std::string> args = launch.launcher;
     args.insert(args.end(), {binary, "swrk", fd_arg});
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_t pid = -1;
     auto held = util::owned_children().hold();
-    const int err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    int err = 0;
+    {
+        const InCgroupNamespace in(launch.cgroupns_fd);
+        err = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    }
     if (err == 0) util::owned_children().own(held, pid);
     held.unlock();
     posix_spawn_file_actions_destroy(&actions);
@@ -181,10 +210,10 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
         criu_resp resp = receive_message(ours.get(), passed);
         if (resp.type() != NOTIFY) {
             ours.reset();
-            if (terminal.launcher.empty()) {
+            if (launch.launcher.empty()) {
                 child.wait();
             } else {
-                terminal.launcher_pid = child.release();
+                launch.launcher_pid = child.release();
             }
             if (refused) std::rethrow_exception(refused);
             return resp;

@@ -38,18 +38,23 @@ using NotifyFn = std::function<void(Notification&)>;
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit = {},
                    const NotifyFn& notify = {});
 
-// CRIU restores a shell job's terminal from its own stdin, which must be its controlling
-// terminal: either the caller's own terminal (stdin_fd), or a session holder (launcher, see
-// proc/session_holder.hpp) that owns a stand-in terminal and starts CRIU inside its session.
-// The holder outlives CRIU, as the restored process's parent; its PID is returned in
-// launcher_pid and the caller reaps it.
-struct CriuTerminal {
+// How CRIU is started. A shell job's terminal is restored from CRIU's own stdin, which must
+// be its controlling terminal: either the caller's own terminal (stdin_fd), or a session
+// holder (launcher, see proc/session_holder.hpp) that owns a stand-in terminal and starts
+// CRIU inside its session. The holder outlives CRIU, as the restored process's parent; its
+// PID is returned in launcher_pid and the caller reaps it.
+//
+// cgroupns_fd, when set, is the cgroup namespace CRIU starts in (and the restored tasks with
+// it): a container's that shares it with another by path, which CRIU can neither dump as
+// external nor join.
+struct CriuLaunch {
     int stdin_fd = -1;
     std::vector<std::string> launcher;
     int launcher_pid = -1;
+    int cgroupns_fd = -1;
 };
 
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify,
-                   CriuTerminal& terminal);
+                   CriuLaunch& launch);
 
 }  // namespace cedana::engine

@@ -152,13 +152,8 @@ external_ns_roundtrip() {
     restore_runc "$DUMP_PATH" "$BUNDLE"
     assert_success
     assert_container_running "$id" "$RESTORED_PID"
-    if [[ $type == cgroup ]]; then
-        # CRIU cannot join an existing cgroup namespace: it recreates one with the same root,
-        # so the container sees the same cgroups (README, runc containers: limits).
-        assert_equal "$(runc_r exec "$id" /bin/cat /proc/self/cgroup)" "$view"
-    else
-        assert_equal "$(ns_of "$RESTORED_PID" "$link")" "$(ns_of "$SIDE_PID" "$link")"
-    fi
+    assert_equal "$(ns_of "$RESTORED_PID" "$link")" "$(ns_of "$SIDE_PID" "$link")"
+    assert_equal "$(runc_r exec "$id" /bin/cat /proc/self/cgroup)" "$view"
     assert_counter_went_on "$before" "$count"
     assert_container_running "$SIDE_ID" "$SIDE_PID"
 }
@@ -839,7 +834,7 @@ compression_roundtrip() {
     external_ns_roundtrip uts
 }
 
-@test "a container in another container's cgroup namespace (by path) dumps and restores, seeing the same cgroups" {
+@test "a container in another container's cgroup namespace (by path) dumps and restores into it, seeing the same cgroups" {
     external_ns_roundtrip cgroup
 }
 
@@ -960,8 +955,6 @@ pod_roundtrip() {
     assert_container_running "$id" "$RESTORED_PID"
     for type in "${types[@]}"; do
         link=$(ns_link "$type")
-        # A cgroup namespace is recreated, not joined (see external_ns_roundtrip).
-        [[ $type == cgroup ]] && continue
         assert_equal "$(ns_of "$RESTORED_PID" "$link")" "$(ns_of "$SIDE_PID" "$link")"
     done
     assert_equal "$(runc_r exec "$id" /bin/cat /proc/self/cgroup)" "$view"
@@ -976,7 +969,7 @@ pod_roundtrip() {
     pod_roundtrip network pid ipc uts
 }
 
-@test "a pod workload sharing net, pid, ipc, uts and cgroup namespaces with its sidecar (the cgroup one recreated), with a bind mount, run by cedana: dump job, restore job" {
+@test "a pod workload sharing net, pid, ipc, uts and cgroup namespaces with its sidecar, with a bind mount, run by cedana: dump job, restore job" {
     pod_roundtrip network pid ipc uts cgroup
 }
 

@@ -72,11 +72,11 @@ void attach_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
 // CLI's stdout; else discards).
 void terminal(RestoreCtx& ctx, const v1::RestoreReq& req) {
     if (!ctx.caller_stdio.empty() && ::isatty(ctx.caller_stdio[0])) {
-        ctx.restore.terminal.stdin_fd = ctx.caller_stdio[0];
+        ctx.restore.launch.stdin_fd = ctx.caller_stdio[0];
         return;
     }
     ctx.restore.pty = proc::open_pty();
-    ctx.restore.terminal.launcher = proc::session_holder_launcher(ctx.restore.pty->slave_path);
+    ctx.restore.launch.launcher = proc::session_holder_launcher(ctx.restore.pty->slave_path);
     ctx.restore.pty_out = open_replacement(ctx, req, {1, "tty", ""});
 }
 
@@ -89,7 +89,7 @@ void open_stdio(RestoreCtx& ctx, const v1::RestoreReq& req) {
     } else if (ctx.restore.meta) {
         std::map<std::string, bool> seen;
         for (const auto& file : ctx.restore.meta->stdio) {
-            if (file.kind == "tty" && ctx.restore.terminal.stdin_fd < 0 && ctx.restore.terminal.launcher.empty()) terminal(ctx, req);
+            if (file.kind == "tty" && ctx.restore.launch.stdin_fd < 0 && ctx.restore.launch.launcher.empty()) terminal(ctx, req);
             const bool replace = file.kind == "pipe" || file.kind == "socket" || file.kind == "file";
             if (!replace || seen[file.key]) continue;
             seen[file.key] = true;

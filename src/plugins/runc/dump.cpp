@@ -1,10 +1,13 @@
 #include "plugins/runc/dump.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -167,6 +170,14 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     if (!freezer.empty() && !paused) {
         freeze_cgroup(freezer);
         t.froze = true;
+    }
+    // A cgroup namespace shared by path is CRIU's own while it dumps, so that it is not dumped
+    // as the container's (CRIU can neither dump it as external nor join it on restore); the
+    // restore runs CRIU in the namespace at that path again (restore.cpp).
+    for (const auto& ns : c.state.value("config", nlohmann::json::object()).value("namespaces", nlohmann::json::array())) {
+        if (ns.value("type", "") != "NEWCGROUP" || ns.value("path", "").empty()) continue;
+        ctx.dump.criu_cgroupns.reset(::open(fmt::format("/proc/{}/ns/cgroup", c.pid).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!ctx.dump.criu_cgroupns) fail(ErrorKind::failed_precondition, "container {}: cannot open its cgroup namespace: {}", c.id, std::strerror(errno));
     }
     daemon::dump_with_criu(ctx, req, c.pid, [&](criu_opts& opts) {
         opts.set_root(c.rootfs);

@@ -261,6 +261,14 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     try {
         prepare_mountpoints(t.bundle);
         const RootfsMount root(t.bundle.rootfs, dir / "criu-root");
+        // The cgroup namespace shared by path (see dump.cpp): CRIU, and with it the restored
+        // tasks, start in it.
+        if (const auto cgroupns = namespace_path(t.bundle, "cgroup"); !cgroupns.empty()) {
+            util::UniqueFd fd(::open(cgroupns.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!fd) fail(ErrorKind::invalid_argument, "bundle {}: cannot open its cgroup namespace {}: {}", t.bundle.dir.string(), cgroupns, std::strerror(errno));
+            ctx.restore.launch.cgroupns_fd = fd.get();
+            ctx.restore.replacements.push_back(std::move(fd));
+        }
         criu_opts externals;
         add_restore_externals(t.bundle, t.cgroups, externals, ctx.restore.inherit, ctx.restore.replacements);
         const bool shell_job = ctx.restore.meta && ctx.restore.meta->shell_job;
