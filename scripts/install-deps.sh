@@ -11,6 +11,7 @@ PACKAGES=(
     libgtest-dev bats bats-assert bats-support bats-file
     zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux procps gcc openssl
     runc busybox-static jq
+    containerd golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
 )
 
 missing=()

@@ -69,6 +69,10 @@ struct Config {
         std::string tls_client_cert;
         std::string tls_client_key;
     } connection;
+
+    // The whole document these fields came from, with the fields plugins added
+    // (config::add_field), which only their plugin reads.
+    nlohmann::json document = nlohmann::json::object();
 };
 
 // The section that only the daemon's own configuration sets: a request's --config may not

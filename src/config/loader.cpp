@@ -119,6 +119,7 @@ Config to_struct(const json& doc) {
     c.connection.tls_ca = conn.at("tls_ca").get<std::string>();
     c.connection.tls_client_cert = conn.at("tls_client_cert").get<std::string>();
     c.connection.tls_client_key = conn.at("tls_client_key").get<std::string>();
+    c.document = doc;
     return c;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <stdexcept>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -16,8 +17,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<Field>& table() {
-    static const std::vector<Field> all = {
+std::vector<Field>& table() {
+    static std::vector<Field> all = {
         {"", "address", Kind::string, "/run/cedana.sock"},
         {"", "protocol", Kind::choice, "unix", {"unix", "tcp", "vsock"}},
         {"checkpoint", "dir", Kind::string, "/tmp"},
@@ -80,6 +81,15 @@ std::string Field::env_name() const {
 }
 
 std::span<const Field> fields() { return table(); }
+
+void add_field(Field field) {
+    for (const auto& known : table()) {
+        if (fold_key(known.section) == fold_key(field.section) && fold_key(known.key) == fold_key(field.key)) {
+            throw std::logic_error("configuration field " + field.dotted() + " is defined twice");
+        }
+    }
+    table().push_back(std::move(field));
+}
 
 std::string fold_key(std::string_view key) {
     std::string folded;

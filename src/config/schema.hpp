@@ -30,6 +30,11 @@ struct Field {
 
 std::span<const Field> fields();
 
+// A plugin's own field (containerd.address), added from its registration (CEDANA_PLUGIN),
+// before anything reads the configuration; the plugin reads it from Config::document.
+// A field defined twice is a programming error (std::logic_error).
+void add_field(Field field);
+
 // Lower case without underscores: the form keys are compared in.
 std::string fold_key(std::string_view key);
 

@@ -68,7 +68,7 @@ std::vector<Section> plugin_sections(const config::Config& config, const CheckOp
     std::vector<Section> out;
     for (const auto& [plugin, check] : registered) {
         if (registry::find(plugin) == nullptr || !registry::enabled(config, plugin)) continue;
-        Section section = check(options);
+        Section section = check(config, options);
         section.name = plugin;
         out.push_back(std::move(section));
     }

@@ -12,7 +12,7 @@
 
 namespace cedana::health {
 
-using PluginCheck = std::function<Section(const CheckOptions&)>;
+using PluginCheck = std::function<Section(const config::Config&, const CheckOptions&)>;
 
 // Called from a plugin's registration (CEDANA_PLUGIN); notes Feature::health_checks for
 // it. A second registration for the same plugin is a programming error (std::logic_error).

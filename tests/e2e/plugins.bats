@@ -154,12 +154,12 @@ file_disabled() {
 @test "features prints a row per feature and a column per plugin" {
     run "$CEDANA" features --config-dir "$CFG_DIR"
     assert_success
-    assert_line --index 0 --regexp '^FEATURE +criu +process +runc$'
+    assert_line --index 0 --regexp '^FEATURE +containerd +criu +process +runc$'
     assert_equal "${#lines[@]}" $((${#FEATURE_ROWS[@]} + 1))
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
         # Every plugin is installed here, so each cell is ✔ or •.
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
     local all=$output
     run "$CEDANA" plugin features --config-dir "$CFG_DIR"
@@ -182,7 +182,7 @@ file_disabled() {
     assert_success
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +—\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +—\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
 }
 
@@ -274,6 +274,33 @@ file_disabled() {
     run "$CEDANA" plugins runc --config-dir "$CFG_DIR"
     assert_success
     assert_line --index 1 --regexp '^runc +built in +installed +[0-9.]+ +runc [0-9][0-9.]* at /'
+}
+
+@test "features containerd shows what the containerd plugin registered so far: freeze, unfreeze, query and health checks" {
+    run "$CEDANA" features containerd --config-dir "$CFG_DIR"
+    assert_success
+    local row
+    for row in "Freeze command" "Unfreeze command" "Query command" "Query handler" "Health checks"; do
+        assert_line --regexp "^$row +✔$"
+    done
+    for row in "Dump command" "Restore command" "Run command" "Manage command" "Dump handler" "Restore handler" "Run handler"; do
+        assert_line --regexp "^$row +•$"
+    done
+}
+
+@test "with the containerd plugin removed, its commands fail saying how to install it" {
+    run "$CEDANA" plugin remove containerd --config-dir "$CFG_DIR"
+    assert_success
+    start_daemon
+    local cmd
+    for cmd in "query containerd c1" "freeze containerd c1" "unfreeze containerd c1"; do
+        # shellcheck disable=SC2086
+        cedana_cli $cmd
+        assert_failure
+        assert_output --partial "plugin containerd is not installed: run 'cedana plugin install containerd'"
+    done
+    run "$CEDANA" check --full --config-dir "$CFG_DIR"
+    refute_line "containerd"
 }
 
 @test "with the runc plugin removed, its commands fail saying how to install it, and nothing is made" {

@@ -22,11 +22,11 @@ TEST(PluginChecks, EnabledPluginsWithChecksGetASectionEachByName) {
     registry::add({.name = "test-zz", .requirements = {}, .provision = {}});
     registry::add({.name = "test-aa", .requirements = {}, .provision = {}});
     registry::add({.name = "test-off", .requirements = {}, .provision = {}});
-    add_plugin_checks("test-zz", [](const CheckOptions& options) {
+    add_plugin_checks("test-zz", [](const config::Config&, const CheckOptions& options) {
         return Section{"ignored", {Result{"Binary", options.criu_binary, Severity::ok, ""}}};
     });
-    add_plugin_checks("test-aa", [](const CheckOptions&) { return Section{"", {Result{"State", "bad", Severity::error, "fix"}}}; });
-    add_plugin_checks("test-off", [](const CheckOptions&) -> Section { throw std::runtime_error("a disabled plugin is not checked"); });
+    add_plugin_checks("test-aa", [](const config::Config&, const CheckOptions&) { return Section{"", {Result{"State", "bad", Severity::error, "fix"}}}; });
+    add_plugin_checks("test-off", [](const config::Config&, const CheckOptions&) -> Section { throw std::runtime_error("a disabled plugin is not checked"); });
 
     config::Config config;
     config.plugins.disabled = {"test-off"};
@@ -44,9 +44,9 @@ TEST(PluginChecks, EnabledPluginsWithChecksGetASectionEachByName) {
 TEST(PluginChecks, AddingChecksNotesTheFeatureAndTwiceThrows) {
     registry::add({.name = "test-checked", .requirements = {}, .provision = {}});
     EXPECT_FALSE(registry::implements("test-checked", registry::Feature::health_checks));
-    add_plugin_checks("test-checked", [](const CheckOptions&) { return Section{}; });
+    add_plugin_checks("test-checked", [](const config::Config&, const CheckOptions&) { return Section{}; });
     EXPECT_TRUE(registry::implements("test-checked", registry::Feature::health_checks));
-    EXPECT_THROW(add_plugin_checks("test-checked", [](const CheckOptions&) { return Section{}; }), std::logic_error);
+    EXPECT_THROW(add_plugin_checks("test-checked", [](const config::Config&, const CheckOptions&) { return Section{}; }), std::logic_error);
 }
 
 TEST(PluginChecks, ThePluginsSectionHasARowPerPluginWithItsStatus) {

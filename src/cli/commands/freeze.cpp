@@ -12,10 +12,6 @@ void add_group(CLI::App& root, Globals& globals, const std::string& verb, const 
     o->unfreeze = unfreeze;
     auto* group = root.add_subcommand(verb, help)->require_subcommand(1);
     add_plugin_commands(*group, globals, o);
-    auto* containerd = group->add_subcommand("containerd", help + ": a containerd container");
-    containerd->add_option("id", o->target, "the container")->required();
-    containerd->add_option("--namespace", o->ns, "containerd namespace");
-    not_available_yet(*containerd, "containers");
     auto* job = group->add_subcommand("job", help + ": a managed job");
     job->add_option("JID", o->target, "the job")->required();
     job->callback([&globals, o] {

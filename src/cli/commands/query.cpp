@@ -50,14 +50,11 @@ void add_query_commands(CLI::App& root, Globals& globals) {
     query->add_flag("-i,--inspect", o->inspect, "show details");
 
     add_plugin_commands(*query, globals, o);
-    auto* containerd = query->add_subcommand("containerd", "Describe containerd containers");
-    containerd->add_option("ID", o->targets, "the containers")->required();
-    containerd->add_option("--namespace", o->ns, "containerd namespace");
     auto* k8s = query->add_subcommand("k8s", "Describe Kubernetes pods");
     k8s->add_option("pod-name", o->targets, "the pods")->required();
     k8s->add_option("--namespace", o->ns, "Kubernetes namespace");
     k8s->add_option("--container-type", o->container_type, "container or sandbox");
-    for (auto* cmd : {containerd, k8s}) not_available_yet(*cmd, "query");
+    not_available_yet(*k8s, "query");
 }
 
 }  // namespace cedana::cli

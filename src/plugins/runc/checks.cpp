@@ -28,7 +28,7 @@ Result state_root() {
 
 }  // namespace
 
-health::Section runc_checks(const health::CheckOptions&) {
+health::Section runc_checks(const config::Config&, const health::CheckOptions&) {
     health::Section section;
     const std::string binary = find_runc();
     if (binary.empty()) {

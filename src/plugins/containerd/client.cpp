@@ -1,0 +1,139 @@
+#include "plugins/containerd/client.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/version/v1/version.grpc.pb.h"
+#include "util/error.hpp"
+
+namespace cedana::plugins::containerd {
+
+namespace containers = ::containerd::services::containers::v1;
+namespace namespaces = ::containerd::services::namespaces::v1;
+namespace tasks = ::containerd::services::tasks::v1;
+namespace version = ::containerd::services::version::v1;
+
+namespace {
+
+// Queries answer in milliseconds; a containerd that takes this long is not answering.
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+
+class Call {
+public:
+    explicit Call(const std::string& ns) {
+        context.AddMetadata("containerd-namespace", ns);
+        context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    }
+    grpc::ClientContext context;
+};
+
+[[noreturn]] void failed(const Client& client, const grpc::Status& status, const std::string& what) {
+    switch (status.error_code()) {
+        case grpc::StatusCode::UNAVAILABLE:
+        case grpc::StatusCode::DEADLINE_EXCEEDED:
+            fail(ErrorKind::failed_precondition, "containerd is not reachable at {} ({}): start containerd, or point containerd.address "
+                 "(CEDANA_CONTAINERD_ADDRESS) at its socket", client.address(), status.error_message());
+        case grpc::StatusCode::NOT_FOUND:
+            fail(ErrorKind::not_found, "containerd, namespace {}: {}: {}", client.ns(), what, status.error_message());
+        case grpc::StatusCode::FAILED_PRECONDITION:
+            fail(ErrorKind::failed_precondition, "containerd, namespace {}: {}: {}", client.ns(), what, status.error_message());
+        default:
+            fail(ErrorKind::internal, "containerd, namespace {}: {}: {}", client.ns(), what, status.error_message());
+    }
+}
+
+}  // namespace
+
+Client::Client(std::string address, std::string ns)
+    : address_(std::move(address)), ns_(std::move(ns)), channel_(grpc::CreateChannel("unix://" + address_, grpc::InsecureChannelCredentials())) {}
+
+ServerVersion Client::version() {
+    Call call(ns_);
+    version::VersionResponse resp;
+    const auto status = version::Version::NewStub(channel_)->Version(&call.context, {}, &resp);
+    if (!status.ok()) failed(*this, status, "version");
+    return {resp.version(), resp.revision()};
+}
+
+bool Client::namespace_exists() {
+    Call call(ns_);
+    namespaces::GetNamespaceRequest req;
+    req.set_name(ns_);
+    namespaces::GetNamespaceResponse resp;
+    const auto status = namespaces::Namespaces::NewStub(channel_)->Get(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return false;
+    if (!status.ok()) failed(*this, status, "namespace " + ns_);
+    return true;
+}
+
+std::optional<ContainerRecord> Client::find_container(const std::string& id) {
+    Call call(ns_);
+    containers::GetContainerRequest req;
+    req.set_id(id);
+    containers::GetContainerResponse resp;
+    const auto status = containers::Containers::NewStub(channel_)->Get(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
+    if (!status.ok()) failed(*this, status, "container " + id);
+    return resp.container();
+}
+
+ContainerRecord Client::container(const std::string& id) {
+    auto found = find_container(id);
+    if (!found) fail(ErrorKind::not_found, "no containerd container {} in namespace {} (see `ctr -n {} containers ls`)", id, ns_, ns_);
+    return *found;
+}
+
+std::optional<TaskProcess> Client::find_task(const std::string& id) {
+    Call call(ns_);
+    tasks::GetRequest req;
+    req.set_container_id(id);
+    tasks::GetResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Get(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
+    if (!status.ok()) failed(*this, status, "task of container " + id);
+    return resp.process();
+}
+
+std::vector<int> Client::task_pids(const std::string& id) {
+    Call call(ns_);
+    tasks::ListPidsRequest req;
+    req.set_container_id(id);
+    tasks::ListPidsResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->ListPids(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "processes of container " + id);
+    std::vector<int> pids;
+    for (const auto& p : resp.processes()) pids.push_back(static_cast<int>(p.pid()));
+    std::sort(pids.begin(), pids.end());
+    return pids;
+}
+
+void Client::pause(const std::string& id) {
+    Call call(ns_);
+    tasks::PauseTaskRequest req;
+    req.set_container_id(id);
+    google::protobuf::Empty resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Pause(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "pause " + id);
+}
+
+void Client::resume(const std::string& id) {
+    Call call(ns_);
+    tasks::ResumeTaskRequest req;
+    req.set_container_id(id);
+    google::protobuf::Empty resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Resume(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "resume " + id);
+}
+
+std::string status_name(int status) {
+    std::string name = ::containerd::v1::types::Status_Name(static_cast<::containerd::v1::types::Status>(status));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return name.empty() ? "unknown" : name;
+}
+
+}  // namespace cedana::plugins::containerd

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# The containerd plugin end to end, against a real containerd (Debian's 1.6) that this file
+# starts with its own configuration, socket, root, state and namespace, and an image it
+# builds from the host's static busybox (containerd_helpers.bash): the plugin's section of
+# check --full, query (-t, -i), freeze and unfreeze through containerd, and the failures (no
+# such container, a bad namespace name, containerd not running), which change nothing.
+#
+# Two modes, as runc.bats: a daemon per test (default), or one for the file with
+# CEDANA_E2E_SHARED_DAEMON=1.
+
+load helpers
+load containerd_helpers
+
+eval "helpers_$(declare -f setup)"
+eval "helpers_$(declare -f teardown)"
+
+setup_file() {
+    for tool in "$CONTAINERD" "$CTR" jq runc; do
+        command -v "$tool" >/dev/null || skip "$tool is not installed"
+    done
+    containerd_start
+    build_image "$CTD_IMAGE"
+    shared_daemon || return 0
+    shared_daemon_start
+}
+
+teardown_file() {
+    shared_daemon && shared_daemon_stop
+    containerd_stop
+}
+
+setup() {
+    helpers_setup
+    CTD_CONTAINERS=()
+    if shared_daemon; then
+        SOCK=$SHARED_SOCK
+        CFG_DIR=$SHARED_CFG
+        export CEDANA_CONFIG_DIR=$CFG_DIR
+        DAEMON_PID=$(cat "$SHARED_PID_FILE")
+        DAEMON_LOG=$BATS_FILE_TMPDIR/daemon.log
+        kill -0 "$DAEMON_PID" 2>/dev/null || fail "the file's daemon (PID $DAEMON_PID) is gone"
+    else
+        start_daemon
+    fi
+}
+
+teardown() {
+    local id
+    for id in "${CTD_CONTAINERS[@]}"; do
+        ctr_remove "$id"
+    done
+    kill_test_processes
+    helpers_teardown
+}
+
+# running ID [COMMAND]: a container of the file's image, by ctr; teardown removes it.
+running() {
+    CTD_CONTAINERS+=("$1")
+    ctr_run "$@"
+}
+
+@test "check --full has a containerd section: its address, version, runtime and default namespace" {
+    local version
+    version=$("$CTR" -a "$CTD_SOCK" version | awk '/^Server:/ {s = 1} s && /Version:/ {print $2; exit}')
+    [[ -n $version ]] || fail "ctr version printed no server version"
+    run "$CEDANA" check --full
+    assert_success
+    assert_line "containerd"
+    assert_line --regexp "^ +Address +$CTD_SOCK +✔$"
+    assert_line --regexp "^ +Version +$version \(.*\) +✔$"
+    assert_line --regexp "^ +Runtime +io\.containerd\.runc\.v2 \(.*containerd-shim-runc-v2\) +✔$"
+    assert_line --regexp "^ +Namespace +default .* +✔$"
+    assert_line --regexp '^ +containerd +installed +✔$'
+}
+
+@test "check --full with containerd.address where nothing listens says so with ✖ and fails" {
+    CEDANA_CONTAINERD_ADDRESS=$TEST_DIR/nothing.sock run "$CEDANA" check --full
+    assert_failure
+    assert_line --regexp "^ +Address +$TEST_DIR/nothing\.sock: not reachable +✖ +start containerd there"
+    assert_output --partial "correct containerd.address (CEDANA_CONTAINERD_ADDRESS)"
+}
+
+@test "query containerd: ID, the task's PID, its status, image and namespace; -t its processes; -i its details" {
+    local id
+    id=$(ctd_id q)
+    running "$id" "$CTD_TICK"
+    local pid=$CTD_TASK_PID
+    cedana_cli query containerd "$id" --namespace "$CTD_NS"
+    assert_success
+    assert_line --regexp '^ID +PID +STATUS +IMAGE +NAMESPACE$'
+    assert_line --regexp "^$id +$pid +running +$CTD_IMAGE +$CTD_NS$"
+
+    cedana_cli query containerd -t "$id" --namespace "$CTD_NS"
+    assert_success
+    assert_line --regexp "^ID +PID +STATUS +IMAGE +NAMESPACE +PROCESSES$"
+    # The tree: the shell and its sleep, as containerd lists them.
+    local expected
+    expected=$(ctr_ task ps "$id" | awk 'NR > 1 {print $1}' | sort -n | tr '\n' ' ')
+    assert_line --regexp "^$id +$pid +running +$CTD_IMAGE +$CTD_NS +$pid( [0-9]+)*$"
+    [[ " $expected " == *" $pid "* ]] || fail "ctr task ps does not list $pid: $expected"
+
+    cedana_cli query containerd -i "$id" --namespace "$CTD_NS"
+    assert_success
+    assert_line --regexp "^Image +$CTD_IMAGE$"
+    assert_line --regexp "^Runtime +io\.containerd\.runc\.v2$"
+    assert_line --regexp "^Snapshotter +overlayfs$"
+    assert_line --regexp "^Snapshot +$id$"
+    assert_line --regexp "^PID +$pid$"
+    assert_line --regexp '^Command +/bin/sh -c '
+}
+
+@test "query containerd of two containers gives a row each; one that does not exist fails naming it and the namespace" {
+    local a b
+    a=$(ctd_id qa)
+    b=$(ctd_id qb)
+    running "$a"
+    local pa=$CTD_TASK_PID
+    running "$b"
+    local pb=$CTD_TASK_PID
+    cedana_cli query containerd "$a" "$b" --namespace "$CTD_NS"
+    assert_success
+    assert_line --regexp "^$a +$pa +running "
+    assert_line --regexp "^$b +$pb +running "
+
+    cedana_cli query containerd "$a" nosuch-container --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "no containerd container nosuch-container in namespace $CTD_NS"
+    # Not in the default namespace either: a container is looked up where --namespace says.
+    cedana_cli query containerd "$a"
+    assert_failure
+    assert_output --partial "no containerd container $a in namespace default"
+
+    cedana_cli query containerd "$a" --namespace 'bad/name'
+    assert_failure
+    assert_output --partial "--namespace bad/name: not a containerd namespace name"
+}
+
+@test "freeze containerd pauses the task through containerd (ctr: PAUSED, the counter stops); unfreeze resumes it" {
+    local id
+    id=$(ctd_id fz)
+    running "$id"
+    local pid=$CTD_TASK_PID
+    wait_count "$pid" 3
+    cedana_cli freeze containerd "$id" --namespace "$CTD_NS"
+    assert_success
+    assert_output --regexp "^Froze $id \([0-9]+ process(es)?\)$"
+    assert_equal "$(task_field "$id" STATUS)" PAUSED
+    local before
+    before=$(container_count "$pid")
+    sleep 1
+    assert_equal "$(container_count "$pid")" "$before"
+
+    cedana_cli freeze containerd "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "container $id is frozen already"
+
+    cedana_cli unfreeze containerd "$id" --namespace "$CTD_NS"
+    assert_success
+    assert_output --regexp "^Unfroze $id "
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    wait_count "$pid" $((before + 2))
+
+    cedana_cli unfreeze containerd "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "container $id is not frozen; nothing to unfreeze"
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+}
+
+@test "freeze containerd of a container without a task, or of none, fails clearly and changes nothing" {
+    local id
+    id=$(ctd_id notask)
+    CTD_CONTAINERS+=("$id")
+    ctr_ containers create "$CTD_IMAGE" "$id" /bin/true >/dev/null
+    cedana_cli freeze containerd "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "container $id has no task (it is not running)"
+    cedana_cli freeze containerd nosuch --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
+}
+
+@test "with containerd not at containerd.address, query and freeze say where it was looked for" {
+    local id
+    id=$(ctd_id gone)
+    running "$id"
+    cedana_cli query containerd "$id" --namespace "$CTD_NS" --config "{\"containerd\":{\"address\":\"$TEST_DIR/none.sock\"}}"
+    assert_failure
+    assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
+    assert_output --partial "containerd.address (CEDANA_CONTAINERD_ADDRESS)"
+    cedana_cli freeze containerd "$id" --namespace "$CTD_NS" --config "{\"containerd\":{\"address\":\"$TEST_DIR/none.sock\"}}"
+    assert_failure
+    assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+}
