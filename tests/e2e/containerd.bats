@@ -192,3 +192,129 @@ running() {
     assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
     assert_equal "$(task_field "$id" STATUS)" RUNNING
 }
+
+# ---------------------------------------------------------------------------
+# run, manage
+
+# parse_started [JID]: "Started job JID (PID P), output in LOG" is the last line of $output;
+# sets JOB_JID, JOB_PID, JOB_LOG.
+parse_started() {
+    local re='^Started job ([^ ]+) \(PID ([0-9]+)\), output in (.+)$'
+    [[ ${#lines[@]} -gt 0 && ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
+    JOB_JID=${BASH_REMATCH[1]}
+    JOB_PID=${BASH_REMATCH[2]}
+    JOB_LOG=${BASH_REMATCH[3]}
+    [[ -z ${1:-} || $JOB_JID == "$1" ]] || fail "started job $JOB_JID, expected $1"
+}
+
+# CTD_ECHO_TICK: CTD_TICK that also prints "tick N" and the value of $GREETING.
+CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/count; echo "tick $i"; i=$((i + 1)); sleep 0.1; done'
+
+@test "run containerd IMAGE CMD --id: a container and task that containerd knows, the job's PID its init, output in the job's log" {
+    local id
+    id=$(ctd_id run)
+    CTD_CONTAINERS+=("$id")
+    # The command's own flags (-c): the image and the command after --.
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" --env GREETING=hello \
+        -- "$CTD_IMAGE" /bin/sh -c "$CTD_ECHO_TICK"
+    assert_success
+    parse_started "$id"
+    assert_equal "$JOB_LOG" "/var/log/cedana-output-$id.log"
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    assert_equal "$(task_field "$id" PID)" "$JOB_PID"
+    run ctr_ containers info "$id"
+    assert_success
+    assert_equal "$(jq -r .Image <<<"$output")" "$CTD_IMAGE"
+    assert_equal "$(jq -r .Runtime.Name <<<"$output")" io.containerd.runc.v2
+    assert_equal "$(jq -r .Spec.linux.cgroupsPath <<<"$output")" "/$CTD_NS/$id"
+    wait_for_text "$JOB_LOG" "greeting=hello"
+    wait_for_text "$JOB_LOG" "tick 3"
+    wait_count "$JOB_PID" 3
+    ps_row "$id"
+    [[ -n $PS_ROW ]] || fail "ps has no row for $id"
+    # ctr can stop and remove what cedana started.
+    ctr_ task kill -s KILL "$id"
+    wait_pid_dead "$JOB_PID"
+    run ctr_ task rm "$id"
+    assert_success
+    run ctr_ containers rm "$id"
+    assert_success
+    rm -f "$JOB_LOG"
+}
+
+@test "run containerd of an image that is not in the store fails saying so, and leaves no job, container or log" {
+    local id
+    id=$(ctd_id noimage)
+    cedana_cli run containerd docker.io/library/nosuch:1 /bin/true --id "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "image docker.io/library/nosuch:1 is not in containerd's store (namespace $CTD_NS); cedana pulls nothing"
+    run ctr_ containers ls -q
+    refute_output --partial "$id"
+    assert_not_exists "/var/log/cedana-output-$id.log"
+    ps_row "$id"
+    [[ -z $PS_ROW ]] || fail "a job was left: $PS_ROW"
+
+    # Nor a taken id: the running container is left alone.
+    local other
+    other=$(ctd_id taken)
+    running "$other"
+    local pid=$CTD_TASK_PID
+    cedana_cli run containerd "$CTD_IMAGE" /bin/true --id "$other" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "containerd already has a container $other in namespace $CTD_NS"
+    assert_equal "$(task_field "$other" PID)" "$pid"
+    assert_not_exists "/var/log/cedana-output-$other.log"
+
+    # A command that cannot start: containerd's error, and nothing left behind.
+    cedana_cli run containerd "$CTD_IMAGE" /nonexistent --id "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "/nonexistent"
+    run ctr_ containers ls -q
+    refute_output --partial "$id"
+    run ctr_ snapshots ls
+    refute_output --partial "$id"
+    assert_not_exists "/var/log/cedana-output-$id.log"
+}
+
+@test "manage containerd adopts a running container: the job's PID is the task's; a missing one fails and creates no job" {
+    local id
+    id=$(ctd_id mg)
+    running "$id"
+    local pid=$CTD_TASK_PID
+    cedana_cli manage containerd "$id" --namespace "$CTD_NS" --jid "$id"
+    assert_success
+    assert_output --partial "$id"
+    ps_row "$id"
+    [[ $PS_ROW == *" $pid "* ]] || fail "ps row of $id lacks PID $pid: $PS_ROW"
+    cedana_cli manage containerd "$id" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "already managed as job $id"
+    cedana_cli manage containerd nosuch --namespace "$CTD_NS" --jid nosuch-job
+    assert_failure
+    assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
+    ps_row nosuch-job
+    [[ -z $PS_ROW ]] || fail "a job was left: $PS_ROW"
+}
+
+@test "manage containerd --upcoming waits for the container's task, then adopts it" {
+    local id
+    id=$(ctd_id up)
+    CTD_CONTAINERS+=("$id")
+    cedana_cli_bg_manage() {
+        "$CEDANA" manage containerd "$id" --namespace "$CTD_NS" --upcoming --jid "$id" --address "$SOCK" --config-dir "$CFG_DIR" \
+            >"$TEST_DIR/manage.out" 2>&1
+        echo $? >"$TEST_DIR/manage.rc"
+    }
+    cedana_cli_bg_manage &
+    local bg=$!
+    TEST_PIDS+=("$bg")
+    ctr_run "$id"
+    local pid=$CTD_TASK_PID i
+    for ((i = 0; i < 400; i++)); do
+        [[ -s $TEST_DIR/manage.rc ]] && break
+        sleep 0.05
+    done
+    assert_equal "$(cat "$TEST_DIR/manage.rc")" 0
+    ps_row "$id"
+    [[ $PS_ROW == *" $pid "* ]] || fail "ps row of $id lacks PID $pid: $PS_ROW; manage said: $(cat "$TEST_DIR/manage.out")"
+}

@@ -60,17 +60,6 @@ void add_run_commands(CLI::App& root, Globals& globals) {
 
     // A plugin's subcommand may also add a top-level alias (run's parent): `exec`.
     add_plugin_commands(*run, globals, o);
-
-    auto* containerd = run->add_subcommand("containerd", "Run a containerd container as a managed job");
-    containerd->add_option("args", o->args, "image or rootfs, then command and arguments")->required();
-    containerd->add_option("--id", o->id, "container id");
-    containerd->add_option("--namespace", o->ns, "containerd namespace");
-    containerd->add_option("--env", o->env, "K=V environment (repeatable)");
-    containerd->add_option("--gpus", o->gpus, "GPUs, e.g. 0,1");
-    containerd->add_option("--snapshotter", o->snapshotter, "containerd snapshotter");
-    containerd->add_flag("--no-pivot", o->runc.no_pivot, "do not use pivot_root");
-    not_available_yet(*containerd, "containerd support");
-
 }
 
 void add_manage_commands(CLI::App& root, Globals& globals) {
@@ -83,13 +72,6 @@ void add_manage_commands(CLI::App& root, Globals& globals) {
     manage->add_flag("--gpu-tracing", o->gpu_tracing, "trace the job's GPU calls");
 
     add_plugin_commands(*manage, globals, o);
-
-
-    auto* containerd = manage->add_subcommand("containerd", "Adopt a containerd container");
-    containerd->add_option("container-id", o->target, "the container")->required();
-    containerd->add_option("--image", o->image, "the container's image");
-    containerd->add_option("--namespace", o->ns, "containerd namespace");
-    not_available_yet(*containerd, "containerd support");
 }
 
 }  // namespace cedana::cli

@@ -9,6 +9,7 @@
 #include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/version/v1/version.grpc.pb.h"
+#include "plugins/containerd/call.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::containerd {
@@ -18,28 +19,22 @@ namespace namespaces = ::containerd::services::namespaces::v1;
 namespace tasks = ::containerd::services::tasks::v1;
 namespace version = ::containerd::services::version::v1;
 
-namespace {
+Call::Call(const Client& client, std::chrono::seconds deadline) {
+    context.AddMetadata("containerd-namespace", client.ns());
+    if (!client.lease().empty()) context.AddMetadata("containerd-lease", client.lease());
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+}
 
-// Queries answer in milliseconds; a containerd that takes this long is not answering.
-constexpr auto kCallDeadline = std::chrono::seconds(30);
-
-class Call {
-public:
-    explicit Call(const std::string& ns) {
-        context.AddMetadata("containerd-namespace", ns);
-        context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    }
-    grpc::ClientContext context;
-};
-
-[[noreturn]] void failed(const Client& client, const grpc::Status& status, const std::string& what) {
+void failed(const Client& client, const grpc::Status& status, const std::string& what) {
     switch (status.error_code()) {
         case grpc::StatusCode::UNAVAILABLE:
-        case grpc::StatusCode::DEADLINE_EXCEEDED:
             fail(ErrorKind::failed_precondition, "containerd is not reachable at {} ({}): start containerd, or point containerd.address "
                  "(CEDANA_CONTAINERD_ADDRESS) at its socket", client.address(), status.error_message());
+        case grpc::StatusCode::DEADLINE_EXCEEDED:
+            fail(ErrorKind::failed_precondition, "containerd at {} did not answer in time ({}): {}", client.address(), what, status.error_message());
         case grpc::StatusCode::NOT_FOUND:
             fail(ErrorKind::not_found, "containerd, namespace {}: {}: {}", client.ns(), what, status.error_message());
+        case grpc::StatusCode::ALREADY_EXISTS:
         case grpc::StatusCode::FAILED_PRECONDITION:
             fail(ErrorKind::failed_precondition, "containerd, namespace {}: {}: {}", client.ns(), what, status.error_message());
         default:
@@ -47,13 +42,11 @@ public:
     }
 }
 
-}  // namespace
-
 Client::Client(std::string address, std::string ns)
     : address_(std::move(address)), ns_(std::move(ns)), channel_(grpc::CreateChannel("unix://" + address_, grpc::InsecureChannelCredentials())) {}
 
 ServerVersion Client::version() {
-    Call call(ns_);
+    Call call(*this);
     version::VersionResponse resp;
     const auto status = version::Version::NewStub(channel_)->Version(&call.context, {}, &resp);
     if (!status.ok()) failed(*this, status, "version");
@@ -61,7 +54,7 @@ ServerVersion Client::version() {
 }
 
 bool Client::namespace_exists() {
-    Call call(ns_);
+    Call call(*this);
     namespaces::GetNamespaceRequest req;
     req.set_name(ns_);
     namespaces::GetNamespaceResponse resp;
@@ -72,7 +65,7 @@ bool Client::namespace_exists() {
 }
 
 std::optional<ContainerRecord> Client::find_container(const std::string& id) {
-    Call call(ns_);
+    Call call(*this);
     containers::GetContainerRequest req;
     req.set_id(id);
     containers::GetContainerResponse resp;
@@ -88,8 +81,76 @@ ContainerRecord Client::container(const std::string& id) {
     return *found;
 }
 
+void Client::create_container(const ContainerRecord& record) {
+    Call call(*this);
+    containers::CreateContainerRequest req;
+    *req.mutable_container() = record;
+    containers::CreateContainerResponse resp;
+    const auto status = containers::Containers::NewStub(channel_)->Create(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "create container " + record.id());
+}
+
+void Client::delete_container(const std::string& id) {
+    Call call(*this);
+    containers::DeleteContainerRequest req;
+    req.set_id(id);
+    google::protobuf::Empty resp;
+    const auto status = containers::Containers::NewStub(channel_)->Delete(&call.context, req, &resp);
+    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) failed(*this, status, "delete container " + id);
+}
+
+int Client::create_task(const std::string& id, const std::vector<Mount>& rootfs, const TaskIo& io, const std::string* runc_options) {
+    Call call(*this, kTaskDeadline);
+    tasks::CreateTaskRequest req;
+    req.set_container_id(id);
+    for (const auto& m : rootfs) *req.add_rootfs() = m;
+    req.set_stdin(io.stdin_path);
+    req.set_stdout(io.stdout_path);
+    req.set_stderr(io.stderr_path);
+    if (runc_options != nullptr) {
+        req.mutable_options()->set_type_url("containerd.runc.v1.Options");
+        req.mutable_options()->set_value(*runc_options);
+    }
+    tasks::CreateTaskResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Create(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "create the task of container " + id);
+    return static_cast<int>(resp.pid());
+}
+
+int Client::start_task(const std::string& id) {
+    Call call(*this, kTaskDeadline);
+    tasks::StartRequest req;
+    req.set_container_id(id);
+    tasks::StartResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Start(&call.context, req, &resp);
+    if (!status.ok()) failed(*this, status, "start the task of container " + id);
+    return static_cast<int>(resp.pid());
+}
+
+void Client::kill_task(const std::string& id, int signal) {
+    Call call(*this);
+    tasks::KillRequest req;
+    req.set_container_id(id);
+    req.set_signal(static_cast<std::uint32_t>(signal));
+    req.set_all(true);
+    google::protobuf::Empty resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Kill(&call.context, req, &resp);
+    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) failed(*this, status, "kill the task of container " + id);
+}
+
+int Client::delete_task(const std::string& id) {
+    Call call(*this);
+    tasks::DeleteTaskRequest req;
+    req.set_container_id(id);
+    tasks::DeleteResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Delete(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return 0;
+    if (!status.ok()) failed(*this, status, "delete the task of container " + id);
+    return static_cast<int>(resp.exit_status());
+}
+
 std::optional<TaskProcess> Client::find_task(const std::string& id) {
-    Call call(ns_);
+    Call call(*this);
     tasks::GetRequest req;
     req.set_container_id(id);
     tasks::GetResponse resp;
@@ -100,7 +161,7 @@ std::optional<TaskProcess> Client::find_task(const std::string& id) {
 }
 
 std::vector<int> Client::task_pids(const std::string& id) {
-    Call call(ns_);
+    Call call(*this);
     tasks::ListPidsRequest req;
     req.set_container_id(id);
     tasks::ListPidsResponse resp;
@@ -113,7 +174,7 @@ std::vector<int> Client::task_pids(const std::string& id) {
 }
 
 void Client::pause(const std::string& id) {
-    Call call(ns_);
+    Call call(*this);
     tasks::PauseTaskRequest req;
     req.set_container_id(id);
     google::protobuf::Empty resp;
@@ -122,7 +183,7 @@ void Client::pause(const std::string& id) {
 }
 
 void Client::resume(const std::string& id) {
-    Call call(ns_);
+    Call call(*this);
     tasks::ResumeTaskRequest req;
     req.set_container_id(id);
     google::protobuf::Empty resp;

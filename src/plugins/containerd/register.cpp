@@ -1,7 +1,7 @@
 // The containerd plugin: containers that containerd runs (through its runc shim), reached
-// over containerd's own gRPC API in the namespace a request names. So far it describes them
-// (query), freezes and unfreezes them through containerd, and checks containerd's health;
-// run, manage, dump and restore are issue 11's next steps.
+// over containerd's own gRPC API in the namespace a request names: it runs containers of
+// images in containerd's store and adopts running ones as jobs, describes them (query),
+// freezes and unfreezes them through containerd, and checks containerd's health.
 
 #include <optional>
 #include <string>
@@ -14,6 +14,7 @@
 #include "plugins/containerd/checks.hpp"
 #include "plugins/containerd/cli.hpp"
 #include "plugins/containerd/containers.hpp"
+#include "plugins/containerd/jobs.hpp"
 #include "plugins/containerd/settings.hpp"
 #include "registry/registry.hpp"
 #include "util/subprocess.hpp"
@@ -33,6 +34,8 @@ std::optional<std::string> find_containerd() {
 CEDANA_PLUGIN(containerd) {
     add_config_fields();
     registry::add({.name = "containerd", .requirements = {{.name = "containerd", .find = find_containerd}}, .provision = {}});
+    daemon::add_run_kind("containerd", run_kind());
+    daemon::add_manage_kind("containerd", manage_kind());
     daemon::add_freeze_kind("containerd", freeze_kind());
     daemon::add_unfreeze_kind("containerd", unfreeze_kind());
     daemon::add_query_kind("containerd", query_kind());

@@ -29,6 +29,7 @@
 #include "proc/process_info.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
+#include "util/scratch_dir.hpp"
 #include "util/owned_children.hpp"
 #include "util/text_file.hpp"
 #include "util/unique_fd.hpp"
@@ -46,26 +47,6 @@ using namespace std::chrono_literals;
 // How long `manage runc --upcoming` waits for the container to appear and start.
 constexpr auto kUpcomingWait = 60s;
 constexpr auto kUpcomingPoll = 50ms;
-
-// A scratch directory for runc's pid file and log, removed with everything in it.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string tmpl = (fs::temp_directory_path() / "cedana-runc-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) fail(ErrorKind::internal, "cannot create a scratch directory: {}", std::strerror(errno));
-        path_ = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 int wait_for(pid_t pid) {
     int status = 0;
@@ -186,7 +167,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
         relay = jobs::start_output_relay(out).pipe;
     }
 
-    const ScratchDir scratch;
+    const util::ScratchDir scratch("cedana-runc");
     jobs::SpawnSpec spec;
     const RuncLog runc_log_file = runc_log(q, scratch.path());
     const auto globals = global_flags(q, runc_log_file);
