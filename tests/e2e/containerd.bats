@@ -318,3 +318,214 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
     ps_row "$id"
     [[ $PS_ROW == *" $pid "* ]] || fail "ps row of $id lacks PID $pid: $PS_ROW; manage said: $(cat "$TEST_DIR/manage.out")"
 }
+
+# ---------------------------------------------------------------------------
+# dump, restore
+
+# cedana_dump_out: DUMP_PATH from the last line of a successful dump ("Dumped to PATH").
+cedana_dump_out() {
+    DUMP_PATH=
+    [[ $status -eq 0 ]] || return 0
+    [[ ${lines[${#lines[@]} - 1]} == "Dumped to "* ]] || fail "the last line of the dump is not 'Dumped to PATH': $output"
+    DUMP_PATH=$(awk '{print $NF}' <<<"${lines[${#lines[@]} - 1]}")
+}
+
+# parse_restored: RESTORED_PID from "Restored ... PID P".
+parse_restored() {
+    RESTORED_PID=
+    local line re='^Restored .*PID ([0-9]+)'
+    for line in "${lines[@]}"; do
+        [[ $line =~ $re ]] && RESTORED_PID=${BASH_REMATCH[1]}
+    done
+    [[ -n $RESTORED_PID ]] || fail "no 'Restored ... PID N' line in: $output"
+}
+
+@test "dump containerd, restore containerd onto the same container: containerd knows the task, RUNNING with the restored PID, counting on; ctr kills and removes it" {
+    local id
+    id=$(ctd_id dr)
+    running "$id"
+    local pid=$CTD_TASK_PID
+    wait_count "$pid" 5
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt"
+    assert_success
+    cedana_dump_out
+    [[ $DUMP_PATH == "$TEST_DIR/ckpt/dump-containerd-"* ]] || fail "checkpoint at '$DUMP_PATH'"
+    wait_pid_dead "$pid"
+    # The task is gone; the container stays, with its writable layer.
+    assert_equal "$(task_field "$id" STATUS)" ""
+    run ctr_ containers ls -q
+    assert_line "$id"
+
+    cedana_cli restore containerd --path "$DUMP_PATH" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
+    local before
+    before=$(container_count "$RESTORED_PID")
+    wait_count "$RESTORED_PID" $((before + 3))
+    # The counter went on from its memory: no number twice but the one in flight, none missing.
+    run awk 'NR != $1 + 1 && NR != $1 + 2 {print "line " NR ": " $1; exit}' "/proc/$RESTORED_PID/root/tmp/count"
+    assert_output ""
+    # The spec is as it was: the CRIU configuration was for the restore only.
+    run ctr_ containers info "$id"
+    assert_equal "$(jq -r '.Spec.annotations["org.criu.config"] // "none"' <<<"$output")" none
+
+    run ctr_ task kill -s KILL "$id"
+    assert_success
+    wait_pid_dead "$RESTORED_PID"
+    run ctr_ task rm "$id"
+    assert_success
+}
+
+@test "restore containerd after the container was removed makes it anew from the checkpoint; twice more under new ids next to it; a restored one dumps again" {
+    local id
+    id=$(ctd_id again)
+    running "$id"
+    wait_count "$CTD_TASK_PID" 5
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --compression lz4
+    assert_success
+    cedana_dump_out
+    local ckpt=$DUMP_PATH
+    [[ $ckpt == *.tar.lz4 ]] || fail "checkpoint at '$ckpt'"
+    run ctr_ containers rm "$id"
+    assert_success
+
+    cedana_cli restore containerd --path "$ckpt" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    local first=$RESTORED_PID
+    assert_equal "$(task_field "$id" PID)" "$first"
+    run ctr_ containers info "$id"
+    assert_equal "$(jq -r .Image <<<"$output")" "$CTD_IMAGE"
+    local n
+    n=$(container_count "$first")
+    wait_count "$first" $((n + 3))
+
+    local b c
+    b=$(ctd_id againb)
+    c=$(ctd_id againc)
+    CTD_CONTAINERS+=("$b" "$c")
+    cedana_cli restore containerd "$b" --path "$ckpt" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    local second=$RESTORED_PID
+    cedana_cli restore containerd --id "$c" --path "$ckpt" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    local third=$RESTORED_PID
+    assert_equal "$(task_field "$b" PID)" "$second"
+    assert_equal "$(task_field "$c" PID)" "$third"
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    run ctr_ containers info "$b"
+    assert_equal "$(jq -r .Spec.linux.cgroupsPath <<<"$output")" "/$CTD_NS/$b"
+    n=$(container_count "$third")
+    wait_count "$third" $((n + 3))
+
+    # A restored container checkpoints and restores again.
+    cedana_cli dump containerd "$b" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt2"
+    assert_success
+    cedana_dump_out
+    wait_pid_dead "$second"
+    cedana_cli restore containerd --path "$DUMP_PATH" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    assert_equal "$(task_field "$b" PID)" "$RESTORED_PID"
+    n=$(container_count "$RESTORED_PID")
+    wait_count "$RESTORED_PID" $((n + 3))
+}
+
+@test "run containerd, dump job, restore job: the same job, its log goes on, containerd knows the task" {
+    local id
+    id=$(ctd_id rjob)
+    CTD_CONTAINERS+=("$id")
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" \
+        -- "$CTD_IMAGE" /bin/sh -c "$CTD_ECHO_TICK"
+    assert_success
+    parse_started "$id"
+    local log=$JOB_LOG pid=$JOB_PID
+    wait_for_text "$log" "tick 5"
+    cedana_cli dump job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_pid_dead "$pid"
+    local before
+    before=$(grep -c '^tick ' "$log")
+    cedana_cli restore job "$id"
+    assert_success
+    parse_restored
+    assert_line "Restored job $id as PID $RESTORED_PID"
+    assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
+    ps_row "$id"
+    [[ $PS_ROW == *" $RESTORED_PID "* ]] || fail "ps row of $id lacks PID $RESTORED_PID: $PS_ROW"
+    wait_for_lines_matching() {
+        local i
+        for ((i = 0; i < 200; i++)); do
+            (($(grep -c '^tick ' "$log") >= before + 3)) && return 0
+            sleep 0.05
+        done
+        fail "the log did not go on past $before ticks: $(tail -n 3 "$log")"
+    }
+    wait_for_lines_matching
+    # The ticks go on from the memory: the first after the restore follows the last before.
+    run awk '/^tick / {n = $2; if (seen && n != prev + 1 && n != prev) {print "after " prev " comes " n; exit} prev = n; seen = 1}' "$log"
+    assert_output ""
+    rm -f "$log"
+}
+
+@test "restore containerd refuses an id whose task exists, a checkpoint of another kind, and an image that is not there; nothing is made" {
+    local id
+    id=$(ctd_id refuse)
+    running "$id"
+    local pid=$CTD_TASK_PID
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --leave-running
+    assert_success
+    cedana_dump_out
+    assert_equal "$(task_field "$id" PID)" "$pid"
+
+    cedana_cli restore containerd --path "$DUMP_PATH" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "container $id in namespace $CTD_NS has a task already (running)"
+    assert_equal "$(task_field "$id" PID)" "$pid"
+
+    local other
+    other=$(ctd_id refuse2)
+    cedana_cli restore containerd --id "$other" --image docker.io/library/nosuch:1 --path "$DUMP_PATH" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "image docker.io/library/nosuch:1 is not in containerd's store"
+    run ctr_ containers ls -q
+    refute_output --partial "$other"
+
+    # A process's checkpoint is not a container's.
+    mkdir -p "$TEST_DIR/proc"
+    (
+        close_inherited_fds
+        exec sleep 1000
+    ) </dev/null >/dev/null 2>&1 &
+    local sleeper=$!
+    TEST_PIDS+=("$sleeper")
+    cedana_cli dump process "$sleeper" --dir "$TEST_DIR/proc"
+    assert_success
+    cedana_dump_out
+    cedana_cli restore containerd --id "$other" --path "$DUMP_PATH" --namespace "$CTD_NS"
+    assert_failure
+    assert_output --partial "is a process checkpoint, not a containerd one"
+    run ctr_ containers ls -q
+    refute_output --partial "$other"
+}
+
+@test "dump containerd of a container that does not exist, or without a task, fails and writes nothing; --rootfs is not available yet" {
+    cedana_cli dump containerd nosuch --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt"
+    assert_failure
+    assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
+    local id
+    id=$(ctd_id nt)
+    CTD_CONTAINERS+=("$id")
+    ctr_ containers create "$CTD_IMAGE" "$id" /bin/true >/dev/null
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt"
+    assert_failure
+    assert_output --partial "container $id has no running task"
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --rootfs
+    assert_failure
+    assert_output --partial "--rootfs, --rootfs-only and --image (the container's writable layer) are not available yet"
+    [[ ! -e $TEST_DIR/ckpt || -z $(ls -A "$TEST_DIR/ckpt") ]] || fail "the failed dumps left $(ls -A "$TEST_DIR/ckpt")"
+}

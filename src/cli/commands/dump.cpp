@@ -47,14 +47,6 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
 
     add_plugin_commands(*dump, globals, o);
 
-    auto* containerd = dump->add_subcommand("containerd", "Checkpoint a containerd container");
-    containerd->add_option("container-id", o->target, "the container")->required();
-    containerd->add_option("--namespace", o->ns, "containerd namespace");
-    containerd->add_option("--image", o->image, "push the checkpoint as this image reference");
-    containerd->add_flag("--rootfs", o->rootfs, "also checkpoint the container's root filesystem");
-    containerd->add_flag("--rootfs-only", o->rootfs_only, "checkpoint only the root filesystem");
-    not_available_yet(*containerd, "containerd support");
-
     auto* job = dump->add_subcommand("job", "Checkpoint a managed job, whatever its type");
     job->add_option("JID", o->target, "the job")->required();
     job->add_option("--root", o->root, "runc root directory (runc jobs)");
@@ -69,6 +61,9 @@ void add_dump_commands(CLI::App& root, Globals& globals) {
         // Where the job's plugin finds its workload, when it is not where the job recorded it.
         if (!o->root.empty()) (*req.mutable_details())["root"] = std::filesystem::absolute(o->root).lexically_normal().string();
         if (!o->ns.empty()) (*req.mutable_details())["namespace"] = o->ns;
+        if (!o->image.empty()) (*req.mutable_details())["commit_image"] = o->image;
+        if (o->rootfs) (*req.mutable_details())["rootfs"] = "true";
+        if (o->rootfs_only) (*req.mutable_details())["rootfs_only"] = "true";
         send_dump(globals, *o, std::move(req));
     });
 }

@@ -50,6 +50,7 @@ void add_container_details(const RestoreOptions& o, cedana::daemon::v1::RestoreR
     if (!o.runc.root.empty()) details["root"] = std::filesystem::absolute(o.runc.root).lexically_normal().string();
     if (!o.runc.console_socket.empty()) details["console_socket"] = std::filesystem::absolute(o.runc.console_socket).lexically_normal().string();
     if (!o.ns.empty()) details["namespace"] = o.ns;
+    if (!o.image.empty()) details["image"] = o.image;
     if (!o.runc.log.empty()) details["log"] = std::filesystem::absolute(o.runc.log).lexically_normal().string();
     if (!o.runc.log_format.empty()) details["log_format"] = o.runc.log_format;
     if (!o.runc.rootless.empty()) details["rootless"] = o.runc.rootless;
@@ -142,13 +143,6 @@ void add_restore_commands(CLI::App& root, Globals& globals) {
     add_shared_flags(*restore, *o);
 
     add_plugin_commands(*restore, globals, o);
-
-    auto* containerd = restore->add_subcommand("containerd", "Restore a containerd container");
-    containerd->add_option("container-id", o->target, "the container");
-    containerd->add_option("-p,--path", o->path, "checkpoint directory or archive")->required();
-    containerd->add_option("--id", o->id, "id of the restored container");
-    add_containerd_flags(*containerd, *o);
-    not_available_yet(*containerd, "containerd support");
 
     auto* job = restore->add_subcommand("job", "Restore a managed job from its newest checkpoint");
     job->add_option("JID", o->target, "the job")->required();

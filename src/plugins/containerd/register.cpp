@@ -14,6 +14,8 @@
 #include "plugins/containerd/checks.hpp"
 #include "plugins/containerd/cli.hpp"
 #include "plugins/containerd/containers.hpp"
+#include "plugins/containerd/dump.hpp"
+#include "plugins/containerd/restore.hpp"
 #include "plugins/containerd/jobs.hpp"
 #include "plugins/containerd/settings.hpp"
 #include "registry/registry.hpp"
@@ -34,6 +36,8 @@ std::optional<std::string> find_containerd() {
 CEDANA_PLUGIN(containerd) {
     add_config_fields();
     registry::add({.name = "containerd", .requirements = {{.name = "containerd", .find = find_containerd}}, .provision = {}});
+    daemon::add_dump_kind("containerd", dump_kind());
+    daemon::add_restore_kind("containerd", restore_kind());
     daemon::add_run_kind("containerd", run_kind());
     daemon::add_manage_kind("containerd", manage_kind());
     daemon::add_freeze_kind("containerd", freeze_kind());

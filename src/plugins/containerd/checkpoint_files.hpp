@@ -1,0 +1,14 @@
+#pragma once
+// What a containerd container's checkpoint carries besides the runc plugin's files and
+// CRIU's images: the container as containerd describes it, and what `runc restore`, which
+// containerd's shim runs to restore it, reads from the images directory.
+
+namespace cedana::plugins::containerd {
+
+// The container record (image, snapshotter, snapshot, spec, runtime, labels), as JSON.
+inline constexpr const char* kRecordFile = "containerd-container.json";
+// runc's own: the init's stdin, stdout and stderr at the dump ("pipe:[N]"), which runc
+// restore hands CRIU the new ones for.
+inline constexpr const char* kDescriptorsFile = "descriptors.json";
+
+}  // namespace cedana::plugins::containerd

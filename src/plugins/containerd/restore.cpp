@@ -1,0 +1,175 @@
+#include "plugins/containerd/restore.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
+#include "engine/criu_log.hpp"
+#include "jobs/process_state.hpp"
+#include "plugins/containerd/checkpoint_files.hpp"
+#include "plugins/containerd/client.hpp"
+#include "plugins/containerd/image.hpp"
+#include "plugins/containerd/lease.hpp"
+#include "plugins/containerd/record.hpp"
+#include "plugins/containerd/settings.hpp"
+#include "plugins/containerd/snapshots.hpp"
+#include "plugins/containerd/spec.hpp"
+#include "plugins/runc/access.hpp"
+#include "plugins/runc/container.hpp"
+#include "util/clock.hpp"
+#include "util/error.hpp"
+#include "util/scratch_dir.hpp"
+#include "util/text_file.hpp"
+
+namespace cedana::plugins::containerd {
+
+namespace fs = std::filesystem;
+namespace v1 = cedana::daemon::v1;
+using daemon::RestoreCtx;
+using Next = daemon::RestoreChain::Next;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Target {
+    ContainerRecord record;  // as it is to be restored onto
+    bool existing = false;   // the container is there already (else made here)
+};
+
+Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
+
+// Everything is checked before anything is made: a containerd container's checkpoint, an id
+// without a task, the image there when a container is to be made.
+void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    runc::require_root_caller(ctx, "containerd containers");
+    const fs::path record_file = ctx.restore.images / kRecordFile;
+    if (!fs::exists(record_file)) fail(ErrorKind::invalid_argument, "{} is not a containerd container's checkpoint: it holds no {}", req.path(), kRecordFile);
+    Target t;
+    t.record = record_from_json(util::read_text(record_file), req.path() + ": " + kRecordFile);
+    Client client(address_of(ctx.config), namespace_of(req.details()));
+    const std::string old_id = t.record.id();
+    const std::string id = detail(req.details(), "id").empty() ? old_id : detail(req.details(), "id");
+    runc::check_id(id, "--id");
+    if (const auto task = client.find_task(id)) {
+        fail(ErrorKind::failed_precondition, "container {} in namespace {} has a task already ({}); restore with another --id, or remove it "
+             "(ctr -n {} task rm -f {})", id, client.ns(), status_name(task->status()), client.ns(), id);
+    }
+    if (auto existing = client.find_container(id); existing && id == old_id) {
+        t.record = *existing;
+        t.existing = true;
+    } else if (existing) {
+        fail(ErrorKind::failed_precondition, "containerd has a container {} in namespace {} already; choose another --id, or remove it "
+             "(ctr -n {} containers rm {})", id, client.ns(), client.ns(), id);
+    } else {
+        const std::string image = detail(req.details(), "image").empty() ? t.record.image() : detail(req.details(), "image");
+        const auto info = resolve_image(client, image);
+        if (!snapshot_exists(client, t.record.snapshotter(), info.chain_id)) {
+            fail(ErrorKind::failed_precondition, "image {} is not unpacked for snapshotter {}: unpack it (ctr -n {} image unpack {})", image,
+                 t.record.snapshotter(), client.ns(), image);
+        }
+        if (client.find_container(id)) fail(ErrorKind::failed_precondition, "containerd has a container {} already", id);
+        t.record.set_id(id);
+        t.record.set_image(image);
+        t.record.set_snapshot_key(id);
+        auto spec = nlohmann::json::parse(t.record.spec().value(), nullptr, false);
+        if (!spec.is_object()) fail(ErrorKind::invalid_argument, "{}: the container's spec in {} does not parse", req.path(), kRecordFile);
+        spec["hostname"] = spec.value("hostname", old_id) == old_id ? id : spec.value("hostname", id);
+        if (spec.contains("linux")) spec["linux"]["cgroupsPath"] = "/" + client.ns() + "/" + id;
+        t.record.mutable_spec()->set_value(spec.dump());
+    }
+    auto& details = *req.mutable_details();
+    details["id"] = id;
+    details["namespace"] = client.ns();
+    details["image"] = t.record.image();
+    details["snapshotter"] = t.record.snapshotter();
+    ctx.restore.target = std::move(t);
+    next(ctx, req, resp);
+}
+
+void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
+    auto& t = target_of(ctx);
+    Client client(address_of(ctx.config), namespace_of(req.details()));
+    const std::string id = t.record.id();
+    // The memory images are whole before anything runs from them.
+    if (ctx.restore.memory_check.valid()) ctx.restore.memory_check.get();
+    if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
+
+    bool made_snapshot = false;
+    bool made_container = false;
+    const auto undo = [&] {
+        try {
+            if (client.find_task(id)) {
+                client.kill_task(id, SIGKILL);
+                for (int i = 0; i < 200 && client.find_task(id) && client.find_task(id)->status() != ::containerd::v1::types::STOPPED; ++i) {
+                    std::this_thread::sleep_for(50ms);
+                }
+                client.delete_task(id);
+            }
+            if (made_container) client.delete_container(id);
+            if (made_snapshot) remove_snapshot(client, t.record.snapshotter(), id);
+        } catch (const Error& e) {
+            spdlog::warn("containerd: cleaning up after a failed restore of {}: {}", id, e.what());
+        }
+    };
+    try {
+        std::vector<Mount> rootfs;
+        const ContainerRecord& record = t.record;
+        if (t.existing) {
+            rootfs = snapshot_mounts(client, record.snapshotter(), record.snapshot_key());
+        } else {
+            const Lease lease(client);
+            const auto info = resolve_image(client, record.image());
+            rootfs = prepare_snapshot(client, record.snapshotter(), id, info.chain_id);
+            made_snapshot = true;
+            client.create_container(record);
+            made_container = true;
+        }
+        ::containerd::runc::v1::Options options;
+        options.set_criu_image_path(ctx.restore.images.string());
+        options.set_criu_path(ctx.criu_binary);
+        // CRIU's log of the restore lands beside the images, where a failure is explained from.
+        options.set_criu_work_path(ctx.restore.images.string());
+        const std::string packed = options.SerializeAsString();
+        // Through the shim's pipes even with nowhere to write (/dev/null): a descriptor of the
+        // host's would keep the restored container from being dumped again.
+        const std::string out = req.out().empty() ? "/dev/null" : req.out();
+        // Its stdin a pipe from the shim too, fed by a FIFO nobody writes to (it reads end of
+        // file): given none, the shim hands runc restore the host's /dev/null, which CRIU could
+        // not dump again from inside the container.
+        const util::ScratchDir fifo_dir("cedana-containerd-io");
+        const fs::path stdin_fifo = fifo_dir.path() / "stdin";
+        if (::mkfifo(stdin_fifo.c_str(), 0600) != 0) fail(ErrorKind::internal, "cannot make a FIFO for the task's stdin: {}", std::strerror(errno));
+        const TaskIo io{stdin_fifo.string(), "file://" + out, "file://" + out};
+        client.create_task(id, rootfs, io, &packed);
+        resp.set_pid(client.start_task(id));
+    } catch (const Error& e) {
+        undo();
+        const fs::path log = ctx.restore.images / "restore.log";
+        if (!fs::exists(log)) throw;
+        fail(e.kind(), "{}; nothing was left running. CRIU's log says:{}", e.what(), engine::log_errors(log));
+    } catch (...) {
+        undo();
+        throw;
+    }
+}
+
+}  // namespace
+
+daemon::RestoreKind restore_kind() {
+    return {.plugin = "containerd",
+            .steps = {{"resolve-containerd", "containerd", resolve_container}},
+            .handler = {"containerd-restore", "containerd", restore_task}};
+}
+
+}  // namespace cedana::plugins::containerd
