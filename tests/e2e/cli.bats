@@ -87,7 +87,7 @@ check_help() {
 }
 
 @test "a command that is not available yet fails saying so on stderr" {
-    run --separate-stderr "$CEDANA" dump containerd some-container
+    run --separate-stderr "$CEDANA" query k8s some-pod
     assert_failure
     [[ $stderr == *"not available yet"* ]] || fail "unexpected stderr: $stderr"
     assert_equal "$output" ""

@@ -276,14 +276,16 @@ file_disabled() {
     assert_line --index 1 --regexp '^runc +built in +installed +[0-9.]+ +runc [0-9][0-9.]* at /'
 }
 
-@test "features containerd shows what the containerd plugin registered so far: freeze, unfreeze, query and health checks" {
+@test "features containerd shows what the containerd plugin registered, computed from its registrations" {
     run "$CEDANA" features containerd --config-dir "$CFG_DIR"
     assert_success
     local row
-    for row in "Freeze command" "Unfreeze command" "Query command" "Query handler" "Health checks"; do
+    for row in "Dump command" "Restore command" "Run command" "Manage command" "Freeze command" "Unfreeze command" \
+        "Query command" "Dump middleware" "Dump handler" "Restore middleware" "Restore handler" "Run middleware" \
+        "Run handler" "Query handler" "Health checks"; do
         assert_line --regexp "^$row +✔$"
     done
-    for row in "Dump command" "Restore command" "Run command" "Manage command" "Dump handler" "Restore handler" "Run handler"; do
+    for row in "Custom kill signal" "Custom cleanup" "Custom reaper" "Checkpoint storage"; do
         assert_line --regexp "^$row +•$"
     done
 }
@@ -293,7 +295,8 @@ file_disabled() {
     assert_success
     start_daemon
     local cmd
-    for cmd in "query containerd c1" "freeze containerd c1" "unfreeze containerd c1"; do
+    for cmd in "query containerd c1" "freeze containerd c1" "unfreeze containerd c1" "dump containerd c1" "manage containerd c1" \
+        "restore containerd --path $TEST_DIR/none" "run containerd img"; do
         # shellcheck disable=SC2086
         cedana_cli $cmd
         assert_failure
