@@ -529,3 +529,26 @@ parse_restored() {
     assert_output --partial "--rootfs, --rootfs-only and --image (the container's writable layer) are not available yet"
     [[ ! -e $TEST_DIR/ckpt || -z $(ls -A "$TEST_DIR/ckpt") ]] || fail "the failed dumps left $(ls -A "$TEST_DIR/ckpt")"
 }
+
+@test "freeze job and unfreeze job of a containerd job pause and resume its task through containerd" {
+    local id
+    id=$(ctd_id fjob)
+    CTD_CONTAINERS+=("$id")
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" \
+        -- "$CTD_IMAGE" /bin/sh -c "$CTD_TICK"
+    assert_success
+    parse_started "$id"
+    local pid=$JOB_PID
+    wait_count "$pid" 3
+    cedana_cli freeze job "$id"
+    assert_success
+    assert_output --regexp "^Froze job $id \([0-9]+ process(es)?\)$"
+    assert_equal "$(task_field "$id" STATUS)" PAUSED
+    cedana_cli unfreeze job "$id"
+    assert_success
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    local n
+    n=$(container_count "$pid")
+    wait_count "$pid" $((n + 2))
+    rm -f "$JOB_LOG"
+}

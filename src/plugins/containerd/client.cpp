@@ -2,7 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cctype>
 
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
@@ -171,6 +175,18 @@ std::vector<int> Client::task_pids(const std::string& id) {
     for (const auto& p : resp.processes()) pids.push_back(static_cast<int>(p.pid()));
     std::sort(pids.begin(), pids.end());
     return pids;
+}
+
+void Client::remove_task(const std::string& id) {
+    if (!find_task(id)) return;
+    kill_task(id, SIGKILL);
+    // The shim reports the exit within moments; delete_task refuses a task still running.
+    for (int i = 0; i < 200; ++i) {
+        const auto task = find_task(id);
+        if (!task || task->status() == ::containerd::v1::types::STOPPED) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    delete_task(id);
 }
 
 void Client::pause(const std::string& id) {

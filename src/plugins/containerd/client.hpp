@@ -66,6 +66,9 @@ public:
     void kill_task(const std::string& id, int signal);
     // Deletes a stopped task; returns its exit status.
     int delete_task(const std::string& id);
+    // Kills the task (all its processes), waits a while for it to stop, and deletes it; a
+    // container without a task is no error.
+    void remove_task(const std::string& id);
     void pause(const std::string& id);
     void resume(const std::string& id);
 

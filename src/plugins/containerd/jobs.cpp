@@ -1,9 +1,5 @@
 #include "plugins/containerd/jobs.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -104,13 +100,7 @@ public:
     ~Undo() {
         if (dismissed_) return;
         try {
-            if (task_) {
-                client_.kill_task(id_, SIGKILL);
-                for (int i = 0; i < 200 && client_.find_task(id_) && client_.find_task(id_)->status() != ::containerd::v1::types::STOPPED; ++i) {
-                    std::this_thread::sleep_for(50ms);
-                }
-                client_.delete_task(id_);
-            }
+            if (task_) client_.remove_task(id_);
             if (container_) client_.delete_container(id_);
             if (snapshot_) remove_snapshot(client_, snapshotter_, id_);
         } catch (const Error& e) {

@@ -1,14 +1,10 @@
 #include "plugins/containerd/restore.hpp"
 
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -38,7 +34,6 @@ namespace fs = std::filesystem;
 namespace v1 = cedana::daemon::v1;
 using daemon::RestoreCtx;
 using Next = daemon::RestoreChain::Next;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -109,13 +104,7 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     bool made_container = false;
     const auto undo = [&] {
         try {
-            if (client.find_task(id)) {
-                client.kill_task(id, SIGKILL);
-                for (int i = 0; i < 200 && client.find_task(id) && client.find_task(id)->status() != ::containerd::v1::types::STOPPED; ++i) {
-                    std::this_thread::sleep_for(50ms);
-                }
-                client.delete_task(id);
-            }
+            client.remove_task(id);
             if (made_container) client.delete_container(id);
             if (made_snapshot) remove_snapshot(client, t.record.snapshotter(), id);
         } catch (const Error& e) {
