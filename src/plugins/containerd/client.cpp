@@ -207,6 +207,8 @@ void Client::resume(const std::string& id) {
     if (!status.ok()) failed(*this, status, "resume " + id);
 }
 
+Client client_for(const config::Config& config, const Details& details) { return Client(address_of(config), namespace_of(details)); }
+
 std::string status_name(int status) {
     std::string name = ::containerd::v1::types::Status_Name(static_cast<::containerd::v1::types::Status>(status));
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

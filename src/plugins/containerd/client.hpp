@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.pb.h"
 #include "github.com/containerd/containerd/api/types/mount.pb.h"
 #include "github.com/containerd/containerd/api/types/task/task.pb.h"
+#include "plugins/containerd/settings.hpp"
 
 namespace grpc {
 class Channel;
@@ -78,6 +80,9 @@ private:
     std::string lease_;
     std::shared_ptr<grpc::Channel> channel_;
 };
+
+// A client for the containerd of the configuration, in the namespace the request names.
+Client client_for(const config::Config& config, const Details& details);
 
 // "running", "paused", "stopped", "created", "pausing" or "unknown", as `ctr task ls` says.
 std::string status_name(int status);

@@ -4,7 +4,7 @@
 
 #include "plugins/containerd/client.hpp"
 #include "plugins/containerd/settings.hpp"
-#include "plugins/runc/access.hpp"
+#include "plugins/containerd/access.hpp"
 #include "proc/process_info.hpp"
 #include "util/error.hpp"
 
@@ -20,8 +20,6 @@ std::string joined(const std::vector<int>& pids) {
     for (const int pid : pids) out += (out.empty() ? "" : " ") + std::to_string(pid);
     return out;
 }
-
-Client client_for(const RequestContext& c, const Details& details) { return Client(address_of(c.config), namespace_of(details)); }
 
 // The container's task, which must be there and not stopped.
 TaskProcess live_task(Client& client, const std::string& id) {
@@ -39,7 +37,7 @@ std::string container_id(const v1::FreezeReq& req) {
 }
 
 void freeze(RequestContext& c, v1::FreezeReq& req, v1::FreezeResp& resp) {
-    Client client = client_for(c, req.details());
+    Client client = client_for(c.config, req.details());
     const std::string id = container_id(req);
     if (live_task(client, id).status() == ::containerd::v1::types::PAUSED) {
         fail(ErrorKind::failed_precondition, "container {} is frozen already; unfreeze it with `cedana unfreeze containerd {} --namespace {}`", id, id,
@@ -50,7 +48,7 @@ void freeze(RequestContext& c, v1::FreezeReq& req, v1::FreezeResp& resp) {
 }
 
 void unfreeze(RequestContext& c, v1::FreezeReq& req, v1::FreezeResp& resp) {
-    Client client = client_for(c, req.details());
+    Client client = client_for(c.config, req.details());
     const std::string id = container_id(req);
     if (live_task(client, id).status() != ::containerd::v1::types::PAUSED) fail(ErrorKind::failed_precondition, "container {} is not frozen; nothing to unfreeze", id);
     client.resume(id);
@@ -64,7 +62,7 @@ struct Found {
 
 void query(RequestContext& c, v1::QueryReq& req, v1::QueryResp& resp) {
     if (req.targets().empty()) fail(ErrorKind::invalid_argument, "name the containers to query by id");
-    Client client = client_for(c, req.details());
+    Client client = client_for(c.config, req.details());
     for (const auto* column : {"ID", "PID", "STATUS", "IMAGE", "NAMESPACE"}) resp.add_columns(column);
     if (req.tree()) resp.add_columns("PROCESSES");
     std::vector<Found> found;
@@ -99,13 +97,6 @@ void query(RequestContext& c, v1::QueryReq& req, v1::QueryResp& resp) {
         const auto pids = client.task_pids(f.container.id());
         detail_row("Processes", fmt::format("{} ({})", pids.size(), joined(pids)));
     }
-}
-
-// containerd's socket is root's: acting on its containers is too (runc/access.hpp).
-template <typename Req, typename Resp, typename Next>
-void root_only(RequestContext& c, Req& req, Resp& resp, const Next& next) {
-    runc::require_root_caller(c, "containerd containers");
-    next(c, req, resp);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const
         fail(ErrorKind::unimplemented, "--rootfs, --rootfs-only and --image (the container's writable layer) are not available yet; without "
              "them the dump keeps the container, and its layer, for the restore");
     }
-    Client client(address_of(ctx.config), namespace_of(req.details()));
+    Client client = client_for(ctx.config, req.details());
     client.container(id);
     const auto task = client.find_task(id);
     if (!task || task->status() == ::containerd::v1::types::STOPPED || task->status() == ::containerd::v1::types::CREATED) {
@@ -96,7 +96,7 @@ daemon::DumpKind dump_kind() {
     for (auto& step : runc_kind.steps) kind.steps.push_back(std::move(step));
     kind.handler = {"criu-dump", "criu", [runc_dump = runc_kind.handler.fn](DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp) {
                         const auto& dir = ctx.dump.staging->work_dir();
-                        Client client(address_of(ctx.config), namespace_of(req.details()));
+                        Client client = client_for(ctx.config, req.details());
                         const std::string id = detail(req.details(), "id");
                         write_file(dir / kRecordFile, record_to_json(client.container(id)));
                         // What CRIU knows each of them by: the runc plugin names a host file

@@ -16,7 +16,7 @@
 #include "plugins/containerd/settings.hpp"
 #include "plugins/containerd/snapshots.hpp"
 #include "plugins/containerd/spec.hpp"
-#include "plugins/runc/access.hpp"
+#include "plugins/containerd/access.hpp"
 #include "plugins/runc/container.hpp"
 #include "plugins/runc/runtime.hpp"
 #include "util/clock.hpp"
@@ -35,14 +35,6 @@ constexpr const char* kRuntime = "io.containerd.runc.v2";
 // How long `manage containerd --upcoming` waits for the container's task to run.
 constexpr auto kUpcomingWait = 60s;
 constexpr auto kUpcomingPoll = 50ms;
-
-template <typename Req, typename Resp, typename Next>
-void root_only(RequestContext& c, Req& req, Resp& resp, const Next& next) {
-    runc::require_root_caller(c, "containerd containers");
-    next(c, req, resp);
-}
-
-Client client_for(const RequestContext& c, const Details& details) { return Client(address_of(c.config), namespace_of(details)); }
 
 std::vector<std::string> env_of(const Details& details) {
     std::vector<std::string> env;
@@ -63,7 +55,7 @@ void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::R
              "the job's log, or --out");
     }
     auto& store = daemon::store_of(c);
-    Client client = client_for(c, q.details());
+    Client client = client_for(c.config, q.details());
     std::string id = detail(q.details(), "id");
     if (q.jid().empty() && !id.empty()) {
         daemon::check_new_jid(store, id);
@@ -137,7 +129,7 @@ private:
 
 void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     auto& store = daemon::store_of(c);
-    Client client = client_for(c, q.details());
+    Client client = client_for(c.config, q.details());
     const std::string id = detail(q.details(), "id");
     const std::string snapshotter = detail(q.details(), "snapshotter");
     const auto image = resolve_image(client, detail(q.details(), "image"));
@@ -188,7 +180,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
 void check_manage(RequestContext& c, v1::ManageReq& q, v1::ManageResp& r, const daemon::ManageChain::Next& next) {
     const std::string id = detail(q.details(), "id");
     if (id.empty()) fail(ErrorKind::invalid_argument, "name the container to manage: cedana manage containerd ID [--namespace NS]");
-    Client client = client_for(c, q.details());
+    Client client = client_for(c.config, q.details());
     const auto running = [&]() -> std::optional<TaskProcess> {
         const auto task = client.find_task(id);
         if (!task || task->status() == ::containerd::v1::types::STOPPED || task->status() == ::containerd::v1::types::CREATED) return std::nullopt;

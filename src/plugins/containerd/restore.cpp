@@ -52,7 +52,7 @@ void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& re
     if (!fs::exists(record_file)) fail(ErrorKind::invalid_argument, "{} is not a containerd container's checkpoint: it holds no {}", req.path(), kRecordFile);
     Target t;
     t.record = record_from_json(util::read_text(record_file), req.path() + ": " + kRecordFile);
-    Client client(address_of(ctx.config), namespace_of(req.details()));
+    Client client = client_for(ctx.config, req.details());
     const std::string old_id = t.record.id();
     const std::string id = detail(req.details(), "id").empty() ? old_id : detail(req.details(), "id");
     runc::check_id(id, "--id");
@@ -94,7 +94,7 @@ void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& re
 
 void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     auto& t = target_of(ctx);
-    Client client(address_of(ctx.config), namespace_of(req.details()));
+    Client client = client_for(ctx.config, req.details());
     const std::string id = t.record.id();
     // The memory images are whole before anything runs from them.
     if (ctx.restore.memory_check.valid()) ctx.restore.memory_check.get();

@@ -18,11 +18,6 @@ std::string address_of(const config::Config& config) {
     return address.empty() ? kDefaultAddress : address;
 }
 
-std::string detail(const Details& details, const char* key) {
-    const auto it = details.find(key);
-    return it == details.end() ? std::string() : it->second;
-}
-
 std::string namespace_of(const Details& details) {
     std::string ns = detail(details, "namespace");
     if (ns.empty()) return kDefaultNamespace;

@@ -5,16 +5,15 @@
 
 #include <string>
 
-#include <google/protobuf/map.h>
-
 #include "config/config.hpp"
+#include "plugins/runc/details.hpp"
 
 namespace cedana::plugins::containerd {
 
 inline constexpr const char* kDefaultAddress = "/run/containerd/containerd.sock";
 inline constexpr const char* kDefaultNamespace = "default";
 
-using Details = google::protobuf::Map<std::string, std::string>;
+using runc::Details;
 
 // Adds containerd.address to the configuration's fields; from the plugin's registration.
 void add_config_fields();
@@ -25,7 +24,7 @@ std::string address_of(const config::Config& config);
 // cedana::Error for a name containerd would refuse.
 std::string namespace_of(const Details& details);
 
-// The value of `key` in `details`, empty when absent.
-std::string detail(const Details& details, const char* key);
+// The value of `key` in `details`, empty when absent: the runc plugin's.
+using runc::detail;
 
 }  // namespace cedana::plugins::containerd
