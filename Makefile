@@ -27,7 +27,7 @@ unit: build
 # that leaks from one request to the next.
 e2e: build
 	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/e2e
-	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 $(IN_OWN_SESSION) bats tests/e2e/jobs.bats tests/e2e/runc.bats tests/e2e/containerd.bats
+	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 $(IN_OWN_SESSION) bats tests/e2e/jobs.bats tests/e2e/runc.bats tests/e2e/containerd.bats tests/e2e/containerd_rootfs.bats
 
 test: unit e2e
 

@@ -11,53 +11,10 @@
 load helpers
 load containerd_helpers
 
-eval "helpers_$(declare -f setup)"
-eval "helpers_$(declare -f teardown)"
-
-setup_file() {
-    for tool in "$CONTAINERD" "$CTR" jq runc; do
-        command -v "$tool" >/dev/null || skip "$tool is not installed"
-    done
-    containerd_start
-    build_image "$CTD_IMAGE"
-    shared_daemon || return 0
-    shared_daemon_start
-}
-
-teardown_file() {
-    shared_daemon && shared_daemon_stop
-    containerd_stop
-}
-
-setup() {
-    helpers_setup
-    CTD_CONTAINERS=()
-    if shared_daemon; then
-        SOCK=$SHARED_SOCK
-        CFG_DIR=$SHARED_CFG
-        export CEDANA_CONFIG_DIR=$CFG_DIR
-        DAEMON_PID=$(cat "$SHARED_PID_FILE")
-        DAEMON_LOG=$BATS_FILE_TMPDIR/daemon.log
-        kill -0 "$DAEMON_PID" 2>/dev/null || fail "the file's daemon (PID $DAEMON_PID) is gone"
-    else
-        start_daemon
-    fi
-}
-
-teardown() {
-    local id
-    for id in "${CTD_CONTAINERS[@]}"; do
-        ctr_remove "$id"
-    done
-    kill_test_processes
-    helpers_teardown
-}
-
-# running ID [COMMAND]: a container of the file's image, by ctr; teardown removes it.
-running() {
-    CTD_CONTAINERS+=("$1")
-    ctr_run "$@"
-}
+setup_file() { containerd_setup_file; }
+teardown_file() { containerd_teardown_file; }
+setup() { containerd_setup; }
+teardown() { containerd_teardown; }
 
 @test "check --full has a containerd section: its address, version, runtime and default namespace" {
     local version
@@ -196,17 +153,6 @@ running() {
 # ---------------------------------------------------------------------------
 # run, manage
 
-# parse_started [JID]: "Started job JID (PID P), output in LOG" is the last line of $output;
-# sets JOB_JID, JOB_PID, JOB_LOG.
-parse_started() {
-    local re='^Started job ([^ ]+) \(PID ([0-9]+)\), output in (.+)$'
-    [[ ${#lines[@]} -gt 0 && ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
-    JOB_JID=${BASH_REMATCH[1]}
-    JOB_PID=${BASH_REMATCH[2]}
-    JOB_LOG=${BASH_REMATCH[3]}
-    [[ -z ${1:-} || $JOB_JID == "$1" ]] || fail "started job $JOB_JID, expected $1"
-}
-
 # CTD_ECHO_TICK: CTD_TICK that also prints "tick N" and the value of $GREETING.
 CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/count; echo "tick $i"; i=$((i + 1)); sleep 0.1; done'
 
@@ -321,24 +267,6 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
 
 # ---------------------------------------------------------------------------
 # dump, restore
-
-# cedana_dump_out: DUMP_PATH from the last line of a successful dump ("Dumped to PATH").
-cedana_dump_out() {
-    DUMP_PATH=
-    [[ $status -eq 0 ]] || return 0
-    [[ ${lines[${#lines[@]} - 1]} == "Dumped to "* ]] || fail "the last line of the dump is not 'Dumped to PATH': $output"
-    DUMP_PATH=$(awk '{print $NF}' <<<"${lines[${#lines[@]} - 1]}")
-}
-
-# parse_restored: RESTORED_PID from "Restored ... PID P".
-parse_restored() {
-    RESTORED_PID=
-    local line re='^Restored .*PID ([0-9]+)'
-    for line in "${lines[@]}"; do
-        [[ $line =~ $re ]] && RESTORED_PID=${BASH_REMATCH[1]}
-    done
-    [[ -n $RESTORED_PID ]] || fail "no 'Restored ... PID N' line in: $output"
-}
 
 @test "dump containerd, restore containerd onto the same container: containerd knows the task, RUNNING with the restored PID, counting on; ctr kills and removes it" {
     local id
@@ -513,7 +441,7 @@ parse_restored() {
     refute_output --partial "$other"
 }
 
-@test "dump containerd of a container that does not exist, or without a task, fails and writes nothing; --rootfs is not available yet" {
+@test "dump containerd of a container that does not exist, or without a task, fails and writes nothing" {
     cedana_cli dump containerd nosuch --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt"
     assert_failure
     assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
@@ -526,7 +454,7 @@ parse_restored() {
     assert_output --partial "container $id has no running task"
     cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --rootfs
     assert_failure
-    assert_output --partial "--rootfs, --rootfs-only and --image (the container's writable layer) are not available yet"
+    assert_output --partial "container $id has no running task"
     [[ ! -e $TEST_DIR/ckpt || -z $(ls -A "$TEST_DIR/ckpt") ]] || fail "the failed dumps left $(ls -A "$TEST_DIR/ckpt")"
 }
 

@@ -226,3 +226,90 @@ wait_count() {
     done
     fail "the container of PID $1 did not count to $2 within 10 s (it is at $(container_count "$1"))"
 }
+
+# ---------------------------------------------------------------------------
+# run, dump, restore
+
+# parse_started [JID]: "Started job JID (PID P), output in LOG" is the last line of $output;
+# sets JOB_JID, JOB_PID, JOB_LOG.
+parse_started() {
+    local re='^Started job ([^ ]+) \(PID ([0-9]+)\), output in (.+)$'
+    [[ ${#lines[@]} -gt 0 && ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
+    JOB_JID=${BASH_REMATCH[1]}
+    JOB_PID=${BASH_REMATCH[2]}
+    JOB_LOG=${BASH_REMATCH[3]}
+    [[ -z ${1:-} || $JOB_JID == "$1" ]] || fail "started job $JOB_JID, expected $1"
+}
+
+
+# cedana_dump_out: DUMP_PATH from the last line of a successful dump ("Dumped to PATH").
+cedana_dump_out() {
+    DUMP_PATH=
+    [[ $status -eq 0 ]] || return 0
+    [[ ${lines[${#lines[@]} - 1]} == "Dumped to "* ]] || fail "the last line of the dump is not 'Dumped to PATH': $output"
+    DUMP_PATH=$(awk '{print $NF}' <<<"${lines[${#lines[@]} - 1]}")
+}
+
+# parse_restored: RESTORED_PID from "Restored ... PID P".
+parse_restored() {
+    RESTORED_PID=
+    local line re='^Restored .*PID ([0-9]+)'
+    for line in "${lines[@]}"; do
+        [[ $line =~ $re ]] && RESTORED_PID=${BASH_REMATCH[1]}
+    done
+    [[ -n $RESTORED_PID ]] || fail "no 'Restored ... PID N' line in: $output"
+}
+
+# ---------------------------------------------------------------------------
+# A bats file of containerd tests: its containerd and image (setup_file), a daemon per test
+# or one for the file (CEDANA_E2E_SHARED_DAEMON=1), and the test's containers removed after it.
+# The file defines setup_file() { containerd_setup_file; } and so on, after loading helpers.
+
+eval "helpers_$(declare -f setup)"
+eval "helpers_$(declare -f teardown)"
+
+containerd_setup_file() {
+    for tool in "$CONTAINERD" "$CTR" jq runc; do
+        command -v "$tool" >/dev/null || skip "$tool is not installed"
+    done
+    containerd_start
+    build_image "$CTD_IMAGE"
+    shared_daemon || return 0
+    shared_daemon_start
+}
+
+containerd_teardown_file() {
+    shared_daemon && shared_daemon_stop
+    containerd_stop
+}
+
+containerd_setup() {
+    helpers_setup
+    CTD_CONTAINERS=()
+    if shared_daemon; then
+        SOCK=$SHARED_SOCK
+        CFG_DIR=$SHARED_CFG
+        export CEDANA_CONFIG_DIR=$CFG_DIR
+        DAEMON_PID=$(cat "$SHARED_PID_FILE")
+        DAEMON_LOG=$BATS_FILE_TMPDIR/daemon.log
+        kill -0 "$DAEMON_PID" 2>/dev/null || fail "the file's daemon (PID $DAEMON_PID) is gone"
+    else
+        start_daemon
+    fi
+}
+
+containerd_teardown() {
+    local id
+    for id in "${CTD_CONTAINERS[@]}"; do
+        ctr_remove "$id"
+    done
+    kill_test_processes
+    helpers_teardown
+}
+
+# running ID [COMMAND]: a container of the file's image, by ctr; teardown removes it.
+running() {
+    CTD_CONTAINERS+=("$1")
+    ctr_run "$@"
+}
+

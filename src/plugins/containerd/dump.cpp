@@ -14,7 +14,12 @@
 #include "daemon/dump_route.hpp"
 #include "plugins/containerd/checkpoint_files.hpp"
 #include "plugins/containerd/client.hpp"
+#include "plugins/containerd/image.hpp"
+#include "plugins/containerd/image_commit.hpp"
+#include "plugins/containerd/lease.hpp"
+#include "plugins/containerd/overlay_layer.hpp"
 #include "plugins/containerd/record.hpp"
+#include "plugins/containerd/snapshots.hpp"
 #include "plugins/containerd/settings.hpp"
 #include "plugins/runc/access.hpp"
 #include "plugins/runc/dump.hpp"
@@ -42,6 +47,61 @@ void write_file(const fs::path& path, const std::string& text) {
     if (!out) fail(ErrorKind::failed_precondition, "cannot write {}", path.string());
 }
 
+// A dump's handler tells its resolve step that it committed the --image.
+constexpr const char* kCommitted = "image_committed";
+
+bool wants_layer(const v1::DumpReq& req) { return detail(req.details(), "rootfs") == "true" || detail(req.details(), "rootfs_only") == "true"; }
+
+// The task paused (through containerd, so that it says so) for as long as a --rootfs-only dump
+// reads its layer, as a dump with CRIU has it stopped: the layer is one moment's.
+class PausedTask {
+public:
+    PausedTask(Client& client, const std::string& id) : client_(client), id_(id) {
+        const auto task = client.find_task(id);
+        if (task && task->status() == ::containerd::v1::types::RUNNING) {
+            client.pause(id);
+            paused_ = true;
+        }
+    }
+    ~PausedTask() {
+        if (!paused_) return;
+        try {
+            client_.resume(id_);
+        } catch (const Error& e) {
+            spdlog::error("containerd: cannot resume {} after reading its writable layer: {}", id_, e.what());
+        }
+    }
+    PausedTask(const PausedTask&) = delete;
+    PausedTask& operator=(const PausedTask&) = delete;
+
+private:
+    Client& client_;
+    std::string id_;
+    bool paused_ = false;
+};
+
+// The container's writable layer into the checkpoint, read while its tasks are stopped (by
+// CRIU, or paused); with --image also committed into containerd's store, last of all the
+// handler does, under a lease until the image holds it.
+void capture_layer(Client& client, const ContainerRecord& record, v1::DumpReq& req, const fs::path& dir) {
+    const fs::path upper = upper_dir(snapshot_mounts(client, record.snapshotter(), record.snapshot_key()), record.snapshotter());
+    const LayerFile layer = write_layer(upper, dir / kLayerFile);
+    const std::string image = detail(req.details(), "commit_image");
+    const ImageInfo base = record.image().empty() ? ImageInfo{} : resolve_image(client, record.image());
+    const nlohmann::json info{{"digest", layer.digest},
+                              {"size", layer.size},
+                              {"media_type", layer_media_type(base.manifest_media_type)},
+                              {"base_image", record.image()},
+                              {"process", detail(req.details(), "rootfs_only") != "true"},
+                              {"image", image}};
+    write_file(dir / kLayerInfoFile, info.dump());
+    if (image.empty()) return;
+    const Lease lease(client);
+    const std::string chain = unpack_layer(client, base, dir / kLayerFile, layer, record.snapshotter());
+    commit_image(client, base, layer, record.snapshotter(), chain, image);
+    (*req.mutable_details())[kCommitted] = "true";
+}
+
 // The container and its task, through containerd; then the runc plugin takes it from
 // containerd's runc root. Afterwards, unless it keeps running, the stopped task goes, so that
 // containerd knows the container has none and a restore can make one.
@@ -49,20 +109,37 @@ void resolve_container(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const
     runc::require_root_caller(ctx, "containerd containers");
     const std::string id = detail(req.details(), "id");
     if (id.empty()) fail(ErrorKind::invalid_argument, "name the container to dump: cedana dump containerd ID [--namespace NS]");
-    if (detail(req.details(), "rootfs") == "true" || detail(req.details(), "rootfs_only") == "true" || !detail(req.details(), "commit_image").empty()) {
-        fail(ErrorKind::unimplemented, "--rootfs, --rootfs-only and --image (the container's writable layer) are not available yet; without "
-             "them the dump keeps the container, and its layer, for the restore");
-    }
     Client client = client_for(ctx.config, req.details());
-    client.container(id);
+    const auto record = client.container(id);
     const auto task = client.find_task(id);
     if (!task || task->status() == ::containerd::v1::types::STOPPED || task->status() == ::containerd::v1::types::CREATED) {
         fail(ErrorKind::failed_precondition, "container {} has no running task; only a running or paused container can be dumped", id);
     }
+    const std::string image = detail(req.details(), "commit_image");
+    if (wants_layer(req)) {
+        if (record.snapshot_key().empty()) {
+            fail(ErrorKind::failed_precondition, "container {} has no snapshot of containerd's (it was made on a root filesystem of its own); "
+                 "--rootfs captures a snapshot's writable layer", id);
+        }
+        upper_dir(snapshot_mounts(client, record.snapshotter(), record.snapshot_key()), record.snapshotter());
+    } else if (!image.empty()) {
+        fail(ErrorKind::invalid_argument, "--image {} commits the container's writable layer: add --rootfs (or --rootfs-only)", image);
+    }
+    if (!image.empty()) {
+        if (record.image().empty()) fail(ErrorKind::failed_precondition, "container {} was not made from an image; --image needs one to build on", id);
+        require_free_image_name(client, image);
+        resolve_image(client, record.image());
+    }
     auto& details = *req.mutable_details();
     details["namespace"] = client.ns();
     details["root"] = runc_root(client.ns());
-    next(ctx, req, resp);
+    try {
+        next(ctx, req, resp);
+    } catch (...) {
+        // The handler's image, should a later step (packing, publishing) fail.
+        if (detail(req.details(), kCommitted) == "true") remove_image(client, image);
+        throw;
+    }
     if (ctx.dump.keep_running) return;
     const auto deadline = std::chrono::steady_clock::now() + kStopWait;
     while (true) {
@@ -98,7 +175,15 @@ daemon::DumpKind dump_kind() {
                         const auto& dir = ctx.dump.staging->work_dir();
                         Client client = client_for(ctx.config, req.details());
                         const std::string id = detail(req.details(), "id");
-                        write_file(dir / kRecordFile, record_to_json(client.container(id)));
+                        const ContainerRecord record = client.container(id);
+                        write_file(dir / kRecordFile, record_to_json(record));
+                        if (detail(req.details(), "rootfs_only") == "true") {
+                            // Nothing of the container's processes is dumped: they go on as they were.
+                            ctx.dump.keep_running = true;
+                            const PausedTask paused(client, id);
+                            capture_layer(client, record, req, dir);
+                            return;
+                        }
                         // What CRIU knows each of them by: the runc plugin names a host file
                         // as an external file[mnt:ino].
                         nlohmann::json fds = nlohmann::json::array();
@@ -111,6 +196,7 @@ daemon::DumpKind dump_kind() {
                         }
                         write_file(dir / kDescriptorsFile, fds.dump());
                         runc_dump(ctx, req, resp);
+                        if (wants_layer(req)) capture_layer(client, record, req, dir);
                     }};
     return kind;
 }

@@ -1,7 +1,6 @@
 #include "plugins/containerd/image.hpp"
 
 #include <grpcpp/grpcpp.h>
-#include <openssl/sha.h>
 #include <sys/utsname.h>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 #include "plugins/containerd/call.hpp"
+#include "plugins/containerd/content.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::containerd {
@@ -48,14 +48,6 @@ bool is_index(const std::string& media_type) {
     return media_type == "application/vnd.oci.image.index.v1+json" || media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
 }
 
-std::string hex_sha256(const std::string& text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    std::string hex;
-    for (const unsigned char b : digest) hex += fmt::format("{:02x}", b);
-    return hex;
-}
-
 }  // namespace
 
 std::string oci_architecture() {
@@ -71,7 +63,7 @@ std::string oci_architecture() {
 std::string chain_id(const std::vector<std::string>& diff_ids) {
     if (diff_ids.empty()) return "";
     std::string chain = diff_ids.front();
-    for (std::size_t i = 1; i < diff_ids.size(); ++i) chain = "sha256:" + hex_sha256(chain + " " + diff_ids[i]);
+    for (std::size_t i = 1; i < diff_ids.size(); ++i) chain = sha256_digest(chain + " " + diff_ids[i]);
     return chain;
 }
 
@@ -112,6 +104,9 @@ ImageInfo resolve_image(Client& client, const std::string& name) {
     const auto config = read_json(client, config_desc.value("digest", ""), config_desc.value("size", std::int64_t{0}));
     ImageInfo info;
     info.name = name;
+    info.manifest = manifest;
+    info.manifest_media_type = media_type;
+    info.config_document = config;
     info.config = config.value("config", nlohmann::json::object());
     for (const auto& d : config.value("rootfs", nlohmann::json::object()).value("diff_ids", nlohmann::json::array())) {
         if (d.is_string()) info.diff_ids.push_back(d.get<std::string>());

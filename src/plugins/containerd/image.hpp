@@ -15,6 +15,9 @@ namespace cedana::plugins::containerd {
 struct ImageInfo {
     std::string name;
     nlohmann::json config;  // the image's "config" object (Cmd, Entrypoint, Env, WorkingDir)
+    nlohmann::json manifest;           // the manifest for this platform, as stored
+    std::string manifest_media_type;
+    nlohmann::json config_document;    // the whole configuration (rootfs, history, config)
     std::vector<std::string> diff_ids;
     std::string chain_id;
 };

@@ -32,6 +32,8 @@ Lease::~Lease() {
     Call call(client_);
     leases::DeleteRequest req;
     req.set_id(id_);
+    // What only the lease held goes now, not at the collector's next run.
+    req.set_sync(true);
     google::protobuf::Empty resp;
     const auto status = leases::Leases::NewStub(client_.channel())->Delete(&call.context, req, &resp);
     if (!status.ok()) spdlog::warn("containerd: cannot delete lease {} (it expires by itself): {}", id_, status.error_message());

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@
 #include "jobs/process_state.hpp"
 #include "plugins/containerd/checkpoint_files.hpp"
 #include "plugins/containerd/client.hpp"
+#include "plugins/containerd/content.hpp"
+#include "plugins/containerd/diff.hpp"
 #include "plugins/containerd/image.hpp"
 #include "plugins/containerd/lease.hpp"
 #include "plugins/containerd/record.hpp"
@@ -40,7 +43,27 @@ namespace {
 struct Target {
     ContainerRecord record;  // as it is to be restored onto
     bool existing = false;   // the container is there already (else made here)
+    // The writable layer the checkpoint carries (dump --rootfs), applied onto a container
+    // made anew; one kept by containerd has its own still.
+    std::optional<Blob> layer;
 };
+
+// The checkpoint's layer (checkpoint_files.hpp); refuses one that holds nothing else.
+std::optional<Blob> layer_of(const fs::path& images, const std::string& path) {
+    const fs::path info_file = images / kLayerInfoFile;
+    if (!fs::exists(info_file)) return std::nullopt;
+    const auto info = nlohmann::json::parse(util::read_text(info_file), nullptr, false);
+    if (!info.is_object() || !info.contains("digest") || !fs::exists(images / kLayerFile)) {
+        fail(ErrorKind::invalid_argument, "{}: its {} does not describe the writable layer {} beside it", path, kLayerInfoFile, kLayerFile);
+    }
+    if (!info.value("process", true)) {
+        fail(ErrorKind::failed_precondition, "{} holds only a container's writable layer (dump --rootfs-only), no processes to restore; "
+             "run a container of it instead: dump with --rootfs-only --image REF, then cedana run containerd REF", path);
+    }
+    return Blob{.media_type = info.value("media_type", std::string("application/vnd.oci.image.layer.v1.tar")),
+                .digest = info.value("digest", ""),
+                .size = info.value("size", std::int64_t{0})};
+}
 
 Target& target_of(RestoreCtx& ctx) { return std::any_cast<Target&>(ctx.restore.target); }
 
@@ -52,6 +75,7 @@ void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& re
     if (!fs::exists(record_file)) fail(ErrorKind::invalid_argument, "{} is not a containerd container's checkpoint: it holds no {}", req.path(), kRecordFile);
     Target t;
     t.record = record_from_json(util::read_text(record_file), req.path() + ": " + kRecordFile);
+    t.layer = layer_of(ctx.restore.images, req.path());
     Client client = client_for(ctx.config, req.details());
     const std::string old_id = t.record.id();
     const std::string id = detail(req.details(), "id").empty() ? old_id : detail(req.details(), "id");
@@ -121,6 +145,10 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
             const auto info = resolve_image(client, record.image());
             rootfs = prepare_snapshot(client, record.snapshotter(), id, info.chain_id);
             made_snapshot = true;
+            // An image committed from this very checkpoint (dump --image) has the layer on top already.
+            if (t.layer && info.diff_ids.back() != t.layer->digest) {
+                apply_layer(client, write_blob(client, ctx.restore.images / kLayerFile, *t.layer), rootfs);
+            }
             client.create_container(record);
             made_container = true;
         }

@@ -45,6 +45,22 @@ std::vector<Mount> snapshot_mounts(Client& client, const std::string& snapshotte
     return {resp.mounts().begin(), resp.mounts().end()};
 }
 
+bool commit_snapshot(Client& client, const std::string& snapshotter, const std::string& name, const std::string& key) {
+    Call call(client);
+    snapshots::CommitSnapshotRequest req;
+    req.set_snapshotter(snapshotter);
+    req.set_name(name);
+    req.set_key(key);
+    google::protobuf::Empty resp;
+    const auto status = snapshots::Snapshots::NewStub(client.channel())->Commit(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+        remove_snapshot(client, snapshotter, key);
+        return false;
+    }
+    if (!status.ok()) failed(client, status, "commit snapshot " + key + " as " + name);
+    return true;
+}
+
 void remove_snapshot(Client& client, const std::string& snapshotter, const std::string& key) {
     Call call(client);
     snapshots::RemoveSnapshotRequest req;

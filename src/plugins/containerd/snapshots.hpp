@@ -19,6 +19,10 @@ std::vector<Mount> prepare_snapshot(Client& client, const std::string& snapshott
 // The mounts of the existing active snapshot `key`.
 std::vector<Mount> snapshot_mounts(Client& client, const std::string& snapshotter, const std::string& key);
 
+// Commits the active snapshot `key` as the committed snapshot `name` (a layer's chain ID),
+// returns false, removing `key`, when `name` is committed already.
+bool commit_snapshot(Client& client, const std::string& snapshotter, const std::string& name, const std::string& key);
+
 // Removes the snapshot; one that is gone already is no error.
 void remove_snapshot(Client& client, const std::string& snapshotter, const std::string& key);
 
