@@ -28,16 +28,25 @@ constexpr std::size_t kPendingBytes = 4 << 20;
 }  // namespace
 
 std::shared_ptr<IoHub> IoHub::create(util::UniqueFd log, ChildEnds& child) {
-    std::shared_ptr<IoHub> hub(new IoHub());
     auto in = make_pipe();
     auto out = make_pipe();
     auto err = make_pipe();
     child.stdin_read = std::move(in.first);
-    hub->stdin_write_ = std::move(in.second);
-    hub->stdout_read_ = std::move(out.first);
     child.stdout_write = std::move(out.second);
-    hub->stderr_read_ = std::move(err.first);
     child.stderr_write = std::move(err.second);
+    return start(std::move(log), {std::move(in.second), std::move(out.first), std::move(err.first)}, {});
+}
+
+std::shared_ptr<IoHub> IoHub::over(util::UniqueFd log, HubEnds ends, ExitSource exit_of) {
+    return start(std::move(log), std::move(ends), std::move(exit_of));
+}
+
+std::shared_ptr<IoHub> IoHub::start(util::UniqueFd log, HubEnds ends, ExitSource exit_of) {
+    std::shared_ptr<IoHub> hub(new IoHub());
+    hub->stdin_write_ = std::move(ends.stdin_write);
+    hub->stdout_read_ = std::move(ends.stdout_read);
+    hub->stderr_read_ = std::move(ends.stderr_read);
+    hub->exit_of_ = std::move(exit_of);
     hub->log_ = std::move(log);
     hub->stop_.reset(::eventfd(0, EFD_CLOEXEC));
     if (!hub->stop_) fail(ErrorKind::internal, "eventfd: {}", std::strerror(errno));
@@ -95,9 +104,36 @@ void IoHub::pump() {
             changed_.notify_all();
         }
     }
-    const std::lock_guard lock(mutex_);
-    output_closed_ = true;
-    changed_.notify_all();
+    {
+        const std::lock_guard lock(mutex_);
+        output_closed_ = true;
+        changed_.notify_all();
+    }
+    if (exit_of_) await_exit();
+}
+
+void IoHub::await_exit() {
+    // Output may close before the job ends (it closed its stdout): asked again, until the
+    // hub is destroyed, at this pace.
+    constexpr int kAskEveryMs = 200;
+    while (true) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (exit_status_) return;
+        }
+        std::optional<int> status;
+        try {
+            status = exit_of_();
+        } catch (const std::exception& e) {
+            spdlog::warn("io hub: cannot learn the job's exit status: {}", e.what());
+        }
+        if (status) {
+            set_exit(*status);
+            return;
+        }
+        pollfd stop{stop_.get(), POLLIN, 0};
+        if (::poll(&stop, 1, kAskEveryMs) > 0) return;
+    }
 }
 
 std::shared_ptr<IoHub::Subscription> IoHub::subscribe() {

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,8 +48,21 @@ public:
         std::size_t pending_bytes_ = 0;
     };
 
+    // The daemon's ends of a job's stdin, stdout and stderr.
+    struct HubEnds {
+        util::UniqueFd stdin_write;
+        util::UniqueFd stdout_read;
+        util::UniqueFd stderr_read;
+    };
+    // Asked on the hub's thread, once the job's output has closed, for its exit status when
+    // nothing reports it (set_exit): nullopt while it is not known yet.
+    using ExitSource = std::function<std::optional<int>()>;
+
     // `log` (may be empty) receives a copy of all output.
     static std::shared_ptr<IoHub> create(util::UniqueFd log, ChildEnds& child);
+    // A hub over ends the daemon holds already: the FIFOs of a task another process (a
+    // containerd shim) runs and reaps, whose exit status `exit_of` finds.
+    static std::shared_ptr<IoHub> over(util::UniqueFd log, HubEnds ends, ExitSource exit_of);
     ~IoHub();
     IoHub(const IoHub&) = delete;
     IoHub& operator=(const IoHub&) = delete;
@@ -63,7 +77,9 @@ public:
 
 private:
     IoHub() = default;
+    static std::shared_ptr<IoHub> start(util::UniqueFd log, HubEnds ends, ExitSource exit_of);
     void pump();
+    void await_exit();
 
     static constexpr std::size_t kReplayBytes = 1 << 20;
 
@@ -79,6 +95,7 @@ private:
     std::vector<std::weak_ptr<Subscription>> subscribers_;
     bool output_closed_ = false;
     std::optional<int> exit_status_;
+    ExitSource exit_of_;
     std::thread thread_;
 };
 

@@ -34,6 +34,9 @@ struct RequestContext {
     // Takes ownership of a child of this process, restored or started as a job: the daemon
     // reaps it and records a job's exit status. Inside the CLI, the CLI waits for it itself.
     std::function<void(int pid)> adopt_child = {};
+    // Records that a job's process which is not the daemon's child (a containerd task, which
+    // its shim reaps) ended with this exit code; unset inside the CLI.
+    std::function<void(int pid, int code)> job_ended = {};
     // The job database; null inside the CLI (--no-server), where there are no jobs.
     jobs::Store* store = nullptr;
     // Keeps a stand-in terminal's relay (proc/tty_relay.hpp) going after the request.

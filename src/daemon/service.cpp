@@ -54,6 +54,7 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.peer = context.peer();
     ctx.store = &store_;
     ctx.adopt_child = [this](int pid) { reaper_.adopt(pid, [this, pid](int status) { job_ended(pid, status); }); };
+    ctx.job_ended = [this](int pid, int code) { job_ended(pid, code); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     ctx.keep_hub = [this](const std::string& jid, std::shared_ptr<IoHub> hub) { keep_hub(jid, std::move(hub)); };
     // The CLI decides whether timings are printed (its --profiling or Profiling.Enabled) and

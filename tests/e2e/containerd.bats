@@ -480,3 +480,91 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
     wait_count "$pid" $((n + 2))
     rm -f "$JOB_LOG"
 }
+
+# ctd_cli OUT ARGS...: the CLI with ARGS (which may end in `-- IMAGE CMD...`, so the daemon's
+# address goes first), its stdout in OUT and stderr in OUT.err; CLI_RC its exit status.
+ctd_cli() {
+    local out=$1
+    shift
+    CLI_RC=0
+    timeout 60 "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" "$@" <"${CLI_STDIN:-/dev/null}" >"$out" 2>"$out.err" 3>&- || CLI_RC=$?
+}
+
+# assert_cli_rc N OUT: the last ctd_cli exited N.
+assert_cli_rc() {
+    [[ $CLI_RC -ne 124 ]] || fail "the CLI hung; stdout: $(cat "$2") stderr: $(cat "$2.err")"
+    [[ $CLI_RC -eq $1 ]] || fail "exit status $CLI_RC, expected $1; stdout: $(cat "$2") stderr: $(cat "$2.err")"
+}
+
+# A count to 40 on stdout, then exit 5.
+CTD_COUNT_TO_40='i=0; while [ $i -lt 40 ]; do echo "n $i"; echo "$i" >>/tmp/count; i=$((i + 1)); sleep 0.1; done; exit 5'
+
+@test "run containerd --attach streams the container's stdout and stderr and exits with its status 3; the job has halted" {
+    local id
+    id=$(ctd_id attach)
+    CTD_CONTAINERS+=("$id")
+    ctd_cli "$TEST_DIR/attach.out" run containerd --id "$id" --namespace "$CTD_NS" --attach -- "$CTD_IMAGE" /bin/sh -c 'echo hi; echo err >&2; sleep 0.3; echo bye; exit 3'
+    assert_cli_rc 3 "$TEST_DIR/attach.out"
+    run cat "$TEST_DIR/attach.out" "$TEST_DIR/attach.out.err"
+    assert_line hi
+    assert_line err
+    assert_line bye
+    wait_job_status "$id" halted
+    assert_not_exists "/var/log/cedana-output-$id.log"
+}
+
+@test "run containerd --attachable: job attach replays the output from the start, passes input on, and exits with the container's status 4" {
+    local id
+    id=$(ctd_id attachable)
+    CTD_CONTAINERS+=("$id")
+    cedana_cli run containerd "$CTD_IMAGE" --id "$id" --namespace "$CTD_NS" --attachable
+    assert_success
+    ps_row "$id"
+    assert_equal "$(ps_col LOG)" "[Attachable]"
+    # The image's command is a shell reading its stdin: what attach sends it runs.
+    printf 'echo first\necho second >&2\nexit 4\n' >"$TEST_DIR/input"
+    CLI_STDIN=$TEST_DIR/input ctd_cli "$TEST_DIR/att.out" job attach "$id"
+    assert_cli_rc 4 "$TEST_DIR/att.out"
+    run cat "$TEST_DIR/att.out" "$TEST_DIR/att.out.err"
+    assert_line first
+    assert_line second
+    wait_job_status "$id" halted
+}
+
+@test "restore job --attach of a containerd job streams the continued output and exits with the container's status 5; restore containerd --attachable makes a job to attach to" {
+    local id
+    id=$(ctd_id rattach)
+    CTD_CONTAINERS+=("$id")
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" --out "$TEST_DIR/orig.log" \
+        -- "$CTD_IMAGE" /bin/sh -c "$CTD_COUNT_TO_40"
+    assert_success
+    parse_started "$id"
+    wait_for_text "$TEST_DIR/orig.log" "n 5"
+    cedana_cli dump job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    cedana_dump_out
+    local ckpt=$DUMP_PATH
+    wait_pid_dead "$JOB_PID"
+    local last
+    last=$(grep -c '^n ' "$TEST_DIR/orig.log")
+    ((last < 35)) || fail "the count had nearly ended ($last) before the dump"
+    ctd_cli "$TEST_DIR/restored.out" restore job "$id" --attach
+    assert_cli_rc 5 "$TEST_DIR/restored.out"
+    # From where the count stopped (or the line in flight at the dump) to its end.
+    local first
+    first=$(grep '^n ' "$TEST_DIR/restored.out" | head -n 1 | cut -d' ' -f2)
+    [[ $first == "$last" || $first == "$((last - 1))" ]] || fail "the streamed output starts at '$first', the count was at $last lines at the dump; it is: $(cat "$TEST_DIR/restored.out" "$TEST_DIR/restored.out.err"); the log: $(tail -n 3 "$TEST_DIR/orig.log")"
+    assert_equal "$(tail -n 1 "$TEST_DIR/restored.out")" "n 39"
+    wait_job_status "$id" halted
+
+    # A restore of its own: the job is named after the container.
+    local other
+    other=$(ctd_id rattach2)
+    CTD_CONTAINERS+=("$other")
+    cedana_cli restore containerd "$other" --path "$ckpt" --namespace "$CTD_NS" --attachable
+    assert_success
+    ctd_cli "$TEST_DIR/second.out" job attach "$other"
+    assert_cli_rc 5 "$TEST_DIR/second.out"
+    assert_equal "$(tail -n 1 "$TEST_DIR/second.out")" "n 39"
+    wait_job_status "$other" halted
+}

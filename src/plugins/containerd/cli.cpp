@@ -83,9 +83,6 @@ void add_commands() {
                 fail(ErrorKind::invalid_argument, "--env: a restored container's environment is the one it had when it was dumped (it is in its memory)");
             }
             if (!o->gpus.empty()) fail(ErrorKind::unimplemented, "--gpus: GPU containers are not available yet");
-            if (o->attach || o->attachable) {
-                fail(ErrorKind::unimplemented, "--attach and --attachable are not available for containerd containers yet: use --out");
-            }
             if (!o->target.empty() && !o->id.empty() && o->target != o->id) {
                 fail(ErrorKind::invalid_argument, "the container id is given twice ({} and --id {})", o->target, o->id);
             }

@@ -189,6 +189,18 @@ void Client::remove_task(const std::string& id) {
     delete_task(id);
 }
 
+std::optional<int> Client::wait_task(const std::string& id) {
+    Call call(*this, std::chrono::seconds(1));
+    tasks::WaitRequest req;
+    req.set_container_id(id);
+    tasks::WaitResponse resp;
+    const auto status = tasks::Tasks::NewStub(channel_)->Wait(&call.context, req, &resp);
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return std::nullopt;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return 128 + SIGKILL;
+    if (!status.ok()) failed(*this, status, "wait for the task of container " + id);
+    return static_cast<int>(resp.exit_status());
+}
+
 void Client::pause(const std::string& id) {
     Call call(*this);
     tasks::PauseTaskRequest req;

@@ -71,6 +71,10 @@ public:
     // Kills the task (all its processes), waits a while for it to stop, and deletes it; a
     // container without a task is no error.
     void remove_task(const std::string& id);
+    // The exit code of the container's task once it has exited (128 + the signal that ended
+    // it); nullopt while it runs on after a short wait. A task that is gone was killed
+    // (a dump's end, ctr task rm -f): 128 + SIGKILL.
+    std::optional<int> wait_task(const std::string& id);
     void pause(const std::string& id);
     void resume(const std::string& id);
 

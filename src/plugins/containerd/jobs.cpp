@@ -1,7 +1,12 @@
 #include "plugins/containerd/jobs.hpp"
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -10,6 +15,7 @@
 #include "daemon/job_routes.hpp"
 #include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
 #include "jobs/process_state.hpp"
+#include "plugins/containerd/attachable_io.hpp"
 #include "plugins/containerd/client.hpp"
 #include "plugins/containerd/image.hpp"
 #include "plugins/containerd/lease.hpp"
@@ -50,10 +56,7 @@ std::vector<std::string> env_of(const Details& details) {
 // are free.
 void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::RunChain::Next& next) {
     if (q.args().empty()) fail(ErrorKind::invalid_argument, "name the image to run: cedana run containerd IMAGE [COMMAND [ARGS...]]");
-    if (q.attachable()) {
-        fail(ErrorKind::unimplemented, "--attach and --attachable are not available for containerd containers yet: their output goes to "
-             "the job's log, or --out");
-    }
+    if (q.attachable() && !c.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     auto& store = daemon::store_of(c);
     Client client = client_for(c.config, q.details());
     std::string id = detail(q.details(), "id");
@@ -135,9 +138,20 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     const auto image = resolve_image(client, detail(q.details(), "image"));
     const auto spec = container_spec(image, {id, client.ns(), {q.args().begin() + 1, q.args().end()}, env_of(q.details())});
 
-    const std::string log = q.out().empty() ? fmt::format("/var/log/cedana-output-{}.log", q.jid()) : q.out();
+    // Attachable: the daemon holds the task's stdio, and copies its output to --out if given.
+    // Else the shim writes the output to the log itself, so that it outlives the daemon.
+    const std::string log = q.out().empty() && !q.attachable() ? fmt::format("/var/log/cedana-output-{}.log", q.jid()) : q.out();
     std::error_code ec;
-    const bool new_log = !fs::exists(log, ec);
+    const bool new_log = !log.empty() && !fs::exists(log, ec);
+    std::optional<AttachableIo> attachable;
+    util::UniqueFd log_fd;
+    if (q.attachable()) {
+        attachable.emplace();
+        if (!log.empty()) {
+            log_fd.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+            if (!log_fd) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
+        }
+    }
 
     Undo undo(client);
     std::vector<Mount> rootfs;
@@ -163,14 +177,15 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
         undo.container();
     }
     if (new_log) undo.log(log);
-    // The shim opens the log itself and copies the task's pipes into it.
-    const TaskIo io{"", "file://" + log, "file://" + log};
+    const TaskIo io = attachable ? attachable->io() : TaskIo{"", "file://" + log, "file://" + log};
     client.create_task(id, rootfs, io, nullptr);
     undo.task();
     const int pid = client.start_task(id);
+    const auto hub = attachable ? attachable->hub(std::move(log_fd), client, id, pid, c.job_ended) : nullptr;
     store.add_job({.jid = q.jid(), .type = q.type(), .pid = pid, .command = fmt::format("containerd container {} ({})", id, image.name),
-                   .log = log, .attachable = false, .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
+                   .log = log, .attachable = q.attachable(), .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
                    .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}});
+    if (hub) c.keep_hub(q.jid(), hub);
     undo.dismiss();
     r.set_jid(q.jid());
     r.set_pid(pid);

@@ -1,5 +1,6 @@
 #include "plugins/containerd/restore.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb.h"
 #include "engine/criu_log.hpp"
 #include "jobs/process_state.hpp"
+#include "plugins/containerd/attachable_io.hpp"
 #include "plugins/containerd/checkpoint_files.hpp"
 #include "plugins/containerd/client.hpp"
 #include "plugins/containerd/content.hpp"
@@ -120,6 +122,7 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     auto& t = target_of(ctx);
     Client client = client_for(ctx.config, req.details());
     const std::string id = t.record.id();
+    if (req.attachable() && !ctx.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     // The memory images are whole before anything runs from them.
     if (ctx.restore.memory_check.valid()) ctx.restore.memory_check.get();
     if (ctx.criu_binary.empty()) fail(ErrorKind::failed_precondition, "CRIU not found: run scripts/provision-criu.sh or set CRIU.BinaryPath");
@@ -167,17 +170,39 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         const util::ScratchDir fifo_dir("cedana-containerd-io");
         const fs::path stdin_fifo = fifo_dir.path() / "stdin";
         if (::mkfifo(stdin_fifo.c_str(), 0600) != 0) fail(ErrorKind::internal, "cannot make a FIFO for the task's stdin: {}", std::strerror(errno));
-        const TaskIo io{stdin_fifo.string(), "file://" + out, "file://" + out};
+        // --attach/--attachable: the daemon holds its stdio instead, copying output to --out if given.
+        std::optional<AttachableIo> attachable;
+        util::UniqueFd log;
+        if (req.attachable()) {
+            attachable.emplace();
+            if (!req.out().empty()) {
+                log.reset(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+                if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
+            }
+        }
+        const TaskIo io = attachable ? attachable->io() : TaskIo{stdin_fifo.string(), "file://" + out, "file://" + out};
         client.create_task(id, rootfs, io, &packed);
         resp.set_pid(client.start_task(id));
+        if (attachable) ctx.restore.hub = attachable->hub(std::move(log), client, id, resp.pid(), ctx.job_ended);
     } catch (const Error& e) {
         undo();
+        ctx.restore.hub.reset();
         const fs::path log = ctx.restore.images / "restore.log";
         if (!fs::exists(log)) throw;
         fail(e.kind(), "{}; nothing was left running. CRIU's log says:{}", e.what(), engine::log_errors(log));
     } catch (...) {
         undo();
+        ctx.restore.hub.reset();
         throw;
+    }
+    // `restore job` keeps the hub for its job (restore_route.cpp); a restore of its own makes
+    // the job to attach to, named after the container.
+    if (!ctx.restore.job && ctx.restore.hub) {
+        ctx.store->add_job({.jid = id, .type = "containerd", .pid = resp.pid(), .command = fmt::format("containerd container {} ({})", id, t.record.image()),
+                            .log = req.out(), .attachable = true, .gpu = false, .created_unix = util::unix_seconds(),
+                            .exit_status = std::nullopt, .start_ticks = jobs::start_ticks(resp.pid()),
+                            .details = {req.details().begin(), req.details().end()}});
+        ctx.keep_hub(id, ctx.restore.hub);
     }
 }
 
