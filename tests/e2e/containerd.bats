@@ -136,7 +136,7 @@ teardown() { containerd_teardown; }
     assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
 }
 
-@test "with containerd not at containerd.address, query and freeze say where it was looked for" {
+@test "with containerd not at containerd.address, query, freeze, dump and run say where it was looked for and change nothing" {
     local id
     id=$(ctd_id gone)
     running "$id"
@@ -145,6 +145,13 @@ teardown() { containerd_teardown; }
     assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
     assert_output --partial "containerd.address (CEDANA_CONTAINERD_ADDRESS)"
     cedana_cli freeze containerd "$id" --namespace "$CTD_NS" --config "{\"containerd\":{\"address\":\"$TEST_DIR/none.sock\"}}"
+    assert_failure
+    assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --config "{\"containerd\":{\"address\":\"$TEST_DIR/none.sock\"}}"
+    assert_failure
+    assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
+    [[ ! -e $TEST_DIR/ckpt || -z $(ls -A "$TEST_DIR/ckpt") ]] || fail "the failed dump left $(ls -A "$TEST_DIR/ckpt")"
+    cedana_cli run containerd "$CTD_IMAGE" --id "$(ctd_id gone2)" --namespace "$CTD_NS" --config "{\"containerd\":{\"address\":\"$TEST_DIR/none.sock\"}}"
     assert_failure
     assert_output --partial "containerd is not reachable at $TEST_DIR/none.sock"
     assert_equal "$(task_field "$id" STATUS)" RUNNING
@@ -240,6 +247,39 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
     assert_output --partial "no containerd container nosuch in namespace $CTD_NS"
     ps_row nosuch-job
     [[ -z $PS_ROW ]] || fail "a job was left: $PS_ROW"
+}
+
+@test "a managed containerd container dumps and restores as its job; run containerd --pid-file writes the task's PID" {
+    local id
+    id=$(ctd_id mgd)
+    running "$id"
+    local pid=$CTD_TASK_PID
+    wait_count "$pid" 3
+    cedana_cli manage containerd "$id" --namespace "$CTD_NS" --jid "$id"
+    assert_success
+    cedana_cli dump job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    wait_pid_dead "$pid"
+    cedana_cli restore job "$id"
+    assert_success
+    parse_restored
+    assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
+    ps_row "$id"
+    [[ $PS_ROW == *" $RESTORED_PID "* ]] || fail "ps row of $id lacks the restored PID $RESTORED_PID: $PS_ROW"
+    local n
+    n=$(container_count "$RESTORED_PID")
+    wait_count "$RESTORED_PID" $((n + 3))
+
+    local other
+    other=$(ctd_id pidf)
+    CTD_CONTAINERS+=("$other")
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$other" --namespace "$CTD_NS" \
+        --pid-file "$TEST_DIR/task.pid" -- "$CTD_IMAGE" /bin/sh -c "$CTD_TICK"
+    assert_success
+    parse_started "$other"
+    assert_equal "$(cat "$TEST_DIR/task.pid")" "$(task_field "$other" PID)"
+    assert_equal "$JOB_PID" "$(task_field "$other" PID)"
+    rm -f "$JOB_LOG"
 }
 
 @test "manage containerd --upcoming waits for the container's task, then adopts it" {
