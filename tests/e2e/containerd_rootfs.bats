@@ -185,6 +185,15 @@ no-group"
     wait_count "$pid" $(($(container_count "$pid") + 3))
     run ctr_ images ls -q
     assert_line "$ref"
+    # Into an archive as well, where the memory images would have streamed.
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --rootfs-only --compression lz4
+    assert_success
+    cedana_dump_out
+    run bash -c "lz4 -dc '$DUMP_PATH' | tar -t"
+    assert_success
+    assert_line "rootfs-diff.tar"
+    refute_line --partial ".img"
+    assert_equal "$(task_field "$id" PID)" "$pid"
 
     cedana_cli restore containerd "$(ctd_id only2)" --path "$ckpt" --namespace "$CTD_NS"
     assert_failure
