@@ -282,6 +282,52 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
     rm -f "$JOB_LOG"
 }
 
+@test "run containerd DIR runs a container on a directory of the host's (no image, no snapshot); it dumps, and restores under its id after ctr c rm and under a new one" {
+    local id root=$TEST_DIR/rootfs
+    id=$(ctd_id dir)
+    CTD_CONTAINERS+=("$id")
+    busybox_rootfs "$root"
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" -- "$root" /bin/sh -c "$CTD_TICK"
+    assert_success
+    parse_started "$id"
+    local pid=$JOB_PID log=$JOB_LOG
+    run ctr_ containers info "$id"
+    assert_equal "$(jq -r '.Image + "|" + .SnapshotKey' <<<"$output")" "|"
+    assert_equal "$(jq -r .Spec.root.path <<<"$output")" "$root"
+    wait_count "$pid" 5
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --rootfs
+    assert_failure
+    assert_output --partial "container $id has no snapshot of containerd's"
+    assert_equal "$(task_field "$id" PID)" "$pid"
+    cedana_cli dump job "$id" --dir "$TEST_DIR/ckpt"
+    assert_success
+    cedana_dump_out
+    local ckpt=$DUMP_PATH
+    wait_pid_dead "$pid"
+
+    local other
+    other=$(ctd_id dir2)
+    CTD_CONTAINERS+=("$other")
+    cedana_cli restore containerd --id "$other" --path "$ckpt" --namespace "$CTD_NS"
+    assert_success
+    parse_restored
+    assert_equal "$(task_field "$other" PID)" "$RESTORED_PID"
+    local n
+    n=$(wc -l <"$root/tmp/count")
+    wait_for_lines "$root/tmp/count" $((n + 3))
+    ctr_remove "$other"
+
+    run ctr_ containers rm "$id"
+    assert_success
+    cedana_cli restore job "$id"
+    assert_success
+    parse_restored
+    assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
+    n=$(wc -l <"$root/tmp/count")
+    wait_for_lines "$root/tmp/count" $((n + 3))
+    rm -f "$log"
+}
+
 @test "manage containerd --upcoming waits for the container's task, then adopts it" {
     local id
     id=$(ctd_id up)

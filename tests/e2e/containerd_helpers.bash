@@ -125,6 +125,19 @@ _blob() {
     echo "$hex"
 }
 
+# busybox_rootfs DIR: a root filesystem of the host's static busybox in DIR.
+busybox_rootfs() {
+    local dir=$1 applet
+    file -L "$BUSYBOX" | grep -q 'statically linked' || fail "$BUSYBOX is not statically linked"
+    mkdir -p "$dir"/{bin,proc,sys,dev,tmp,etc,root}
+    cp "$BUSYBOX" "$dir/bin/busybox"
+    for applet in $("$BUSYBOX" --list); do
+        [[ $applet == busybox ]] || ln -s busybox "$dir/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$dir/etc/passwd"
+    echo 'root:x:0:' >"$dir/etc/group"
+}
+
 # build_image REF: an OCI image REF (a busybox root filesystem in one gzip layer) imported
 # into the file's namespace.
 build_image() {
@@ -134,16 +147,9 @@ build_image() {
     aarch64 | arm64) arch=arm64 ;;
     *) arch=$(uname -m) ;;
     esac
-    file -L "$BUSYBOX" | grep -q 'statically linked' || fail "$BUSYBOX is not statically linked"
     rm -rf "$work"
-    mkdir -p "$work/rootfs"/{bin,proc,sys,dev,tmp,etc,root} "$work/layout/blobs/sha256"
-    cp "$BUSYBOX" "$work/rootfs/bin/busybox"
-    local applet
-    for applet in $("$BUSYBOX" --list); do
-        [[ $applet == busybox ]] || ln -s busybox "$work/rootfs/bin/$applet"
-    done
-    echo 'root:x:0:0:root:/root:/bin/sh' >"$work/rootfs/etc/passwd"
-    echo 'root:x:0:' >"$work/rootfs/etc/group"
+    mkdir -p "$work/layout/blobs/sha256"
+    busybox_rootfs "$work/rootfs"
     tar -C "$work/rootfs" --numeric-owner --owner=0 --group=0 -cf "$work/layer.tar" .
     local diff_id layer layer_size config config_size manifest manifest_size
     diff_id=$(_sha "$work/layer.tar")

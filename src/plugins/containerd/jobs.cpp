@@ -52,8 +52,25 @@ std::vector<std::string> env_of(const Details& details) {
     return env;
 }
 
-// Everything is checked before anything is made: the image is there and unpacked, the ids
-// are free.
+// `run containerd /path`: a directory, not an image reference (which never starts so).
+bool is_rootfs_path(const std::string& target) { return target.starts_with("/") || target.starts_with("./") || target.starts_with("../"); }
+
+// What a container on a host directory runs: the command given, in no image's environment.
+ImageInfo rootfs_image(const std::string& dir) {
+    ImageInfo info;
+    info.name = "root filesystem " + dir;
+    info.config = {{"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}};
+    return info;
+}
+
+SpecRequest run_spec(const v1::RunReq& q, const std::string& id, const std::string& ns) {
+    SpecRequest spec{id, ns, {q.args().begin() + 1, q.args().end()}, env_of(q.details())};
+    if (const std::string dir = detail(q.details(), "rootfs_dir"); !dir.empty()) spec.root = dir;
+    return spec;
+}
+
+// Everything is checked before anything is made: the image is there and unpacked (or the
+// directory), the ids are free.
 void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::RunChain::Next& next) {
     if (q.args().empty()) fail(ErrorKind::invalid_argument, "name the image to run: cedana run containerd IMAGE [COMMAND [ARGS...]]");
     if (q.attachable() && !c.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
@@ -71,6 +88,19 @@ void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::R
         fail(ErrorKind::failed_precondition, "containerd already has a container {} in namespace {}; choose another --id, or remove it "
              "(ctr -n {} containers rm {})", id, client.ns(), client.ns(), id);
     }
+    auto& details = *q.mutable_details();
+    details["id"] = id;
+    details["namespace"] = client.ns();
+    if (is_rootfs_path(q.args(0))) {
+        // A root filesystem of the host's: no image, no snapshot (as `ctr run --rootfs`).
+        std::error_code ec;
+        const fs::path root = fs::absolute(q.args(0), ec);
+        if (ec || !fs::is_directory(root, ec)) fail(ErrorKind::invalid_argument, "{} is not a directory to run a container on", q.args(0));
+        details["rootfs_dir"] = root.lexically_normal().string();
+        container_spec(rootfs_image(details["rootfs_dir"]), run_spec(q, id, client.ns()));
+        next(c, q, r);
+        return;
+    }
     const auto image = resolve_image(client, q.args(0));
     const std::string snapshotter = detail(q.details(), "snapshotter").empty() ? kDefaultSnapshotter : detail(q.details(), "snapshotter");
     if (!snapshot_exists(client, snapshotter, image.chain_id)) {
@@ -78,11 +108,7 @@ void check_run(RequestContext& c, v1::RunReq& q, v1::RunResp& r, const daemon::R
              "unpack --snapshotter {} {})", image.name, snapshotter, image.chain_id, client.ns(), snapshotter, image.name);
     }
     // Checked here so that a bad --env fails before anything is made.
-    SpecRequest spec{id, client.ns(), {q.args().begin() + 1, q.args().end()}, env_of(q.details())};
-    container_spec(image, spec);
-    auto& details = *q.mutable_details();
-    details["id"] = id;
-    details["namespace"] = client.ns();
+    container_spec(image, run_spec(q, id, client.ns()));
     details["image"] = image.name;
     details["snapshotter"] = snapshotter;
     next(c, q, r);
@@ -135,8 +161,9 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     Client client = client_for(c.config, q.details());
     const std::string id = detail(q.details(), "id");
     const std::string snapshotter = detail(q.details(), "snapshotter");
-    const auto image = resolve_image(client, detail(q.details(), "image"));
-    const auto spec = container_spec(image, {id, client.ns(), {q.args().begin() + 1, q.args().end()}, env_of(q.details())});
+    const std::string rootfs_dir = detail(q.details(), "rootfs_dir");
+    const auto image = rootfs_dir.empty() ? resolve_image(client, detail(q.details(), "image")) : rootfs_image(rootfs_dir);
+    const auto spec = container_spec(image, run_spec(q, id, client.ns()));
 
     // Attachable: the daemon holds the task's stdio, and copies its output to --out if given.
     // Else the shim writes the output to the log itself, so that it outlives the daemon.
@@ -158,11 +185,15 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     {
         // The snapshot belongs to nothing until the container does: the lease keeps it.
         const Lease lease(client);
-        rootfs = prepare_snapshot(client, snapshotter, id, image.chain_id);
-        undo.snapshot(snapshotter, id);
         ContainerRecord record;
         record.set_id(id);
-        record.set_image(image.name);
+        if (rootfs_dir.empty()) {
+            rootfs = prepare_snapshot(client, snapshotter, id, image.chain_id);
+            undo.snapshot(snapshotter, id);
+            record.set_image(image.name);
+            record.set_snapshotter(snapshotter);
+            record.set_snapshot_key(id);
+        }
         record.mutable_runtime()->set_name(kRuntime);
         ::containerd::runc::v1::Options options;
         options.set_no_pivot_root(detail(q.details(), "no_pivot") == "true");
@@ -170,8 +201,6 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
         record.mutable_runtime()->mutable_options()->set_value(options.SerializeAsString());
         record.mutable_spec()->set_type_url(kSpecTypeUrl);
         record.mutable_spec()->set_value(spec.dump());
-        record.set_snapshotter(snapshotter);
-        record.set_snapshot_key(id);
         (*record.mutable_labels())["io.cedana.job"] = q.jid();
         client.create_container(record);
         undo.container();

@@ -92,6 +92,12 @@ void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& re
     } else if (existing) {
         fail(ErrorKind::failed_precondition, "containerd has a container {} in namespace {} already; choose another --id, or remove it "
              "(ctr -n {} containers rm {})", id, client.ns(), client.ns(), id);
+    } else if (t.record.snapshot_key().empty()) {
+        // Its root a directory of the host's (run containerd /path), where it is still.
+        if (!detail(req.details(), "image").empty()) {
+            fail(ErrorKind::invalid_argument, "--image {}: container {} ran on a directory of the host's, not on an image", detail(req.details(), "image"), old_id);
+        }
+        t.record.set_id(id);
     } else {
         const std::string image = detail(req.details(), "image").empty() ? t.record.image() : detail(req.details(), "image");
         const auto info = resolve_image(client, image);
@@ -99,10 +105,11 @@ void resolve_container(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& re
             fail(ErrorKind::failed_precondition, "image {} is not unpacked for snapshotter {}: unpack it (ctr -n {} image unpack {})", image,
                  t.record.snapshotter(), client.ns(), image);
         }
-        if (client.find_container(id)) fail(ErrorKind::failed_precondition, "containerd has a container {} already", id);
         t.record.set_id(id);
         t.record.set_image(image);
         t.record.set_snapshot_key(id);
+    }
+    if (!t.existing) {
         auto spec = nlohmann::json::parse(t.record.spec().value(), nullptr, false);
         if (!spec.is_object()) fail(ErrorKind::invalid_argument, "{}: the container's spec in {} does not parse", req.path(), kRecordFile);
         spec["hostname"] = spec.value("hostname", old_id) == old_id ? id : spec.value("hostname", id);
@@ -141,16 +148,19 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
     try {
         std::vector<Mount> rootfs;
         const ContainerRecord& record = t.record;
-        if (t.existing) {
+        // A container on a directory of the host's has no snapshot: its spec names its root.
+        if (t.existing && !record.snapshot_key().empty()) {
             rootfs = snapshot_mounts(client, record.snapshotter(), record.snapshot_key());
-        } else {
+        } else if (!t.existing) {
             const Lease lease(client);
-            const auto info = resolve_image(client, record.image());
-            rootfs = prepare_snapshot(client, record.snapshotter(), id, info.chain_id);
-            made_snapshot = true;
-            // An image committed from this very checkpoint (dump --image) has the layer on top already.
-            if (t.layer && info.diff_ids.back() != t.layer->digest) {
-                apply_layer(client, write_blob(client, ctx.restore.images / kLayerFile, *t.layer), rootfs);
+            if (!record.snapshot_key().empty()) {
+                const auto info = resolve_image(client, record.image());
+                rootfs = prepare_snapshot(client, record.snapshotter(), id, info.chain_id);
+                made_snapshot = true;
+                // An image committed from this very checkpoint (dump --image) has the layer on top already.
+                if (t.layer && info.diff_ids.back() != t.layer->digest) {
+                    apply_layer(client, write_blob(client, ctx.restore.images / kLayerFile, *t.layer), rootfs);
+                }
             }
             client.create_container(record);
             made_container = true;

@@ -38,7 +38,7 @@ nlohmann::json container_spec(const ImageInfo& image, const SpecRequest& request
         args = strings(image.config.value("Entrypoint", nlohmann::json::array()));
         for (auto& arg : strings(image.config.value("Cmd", nlohmann::json::array()))) args.push_back(std::move(arg));
     }
-    if (args.empty()) fail(ErrorKind::invalid_argument, "image {} names no command: give one after the image", image.name);
+    if (args.empty()) fail(ErrorKind::invalid_argument, "{} names no command: give one after it", image.name);
 
     // The image's environment, then --env, one value per name, in first-seen order.
     std::vector<std::string> order;
@@ -65,7 +65,7 @@ nlohmann::json container_spec(const ImageInfo& image, const SpecRequest& request
     process["env"] = env;
     const std::string cwd = image.config.value("WorkingDir", "");
     process["cwd"] = cwd.empty() ? "/" : cwd;
-    spec["root"] = {{"path", "rootfs"}, {"readonly", false}};
+    spec["root"] = {{"path", request.root}, {"readonly", false}};
     spec["hostname"] = request.id;
     spec["linux"]["cgroupsPath"] = "/" + request.ns + "/" + request.id;
     return spec;

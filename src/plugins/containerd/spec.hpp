@@ -3,7 +3,8 @@
 // container: runc's own default spec (`runc spec`, the runtime's view of a sane container:
 // namespaces, mounts, masked paths, capabilities) given the image's command, environment and
 // working directory, the caller's command and --env over them, its root on the snapshot's
-// mounts, and its cgroup at containerd's default, /<namespace>/<id>.
+// mounts (or a directory of the host's), and its cgroup at containerd's default,
+// /<namespace>/<id>.
 
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct SpecRequest {
     std::string ns;
     std::vector<std::string> args;  // empty: the image's Entrypoint and Cmd
     std::vector<std::string> env;   // K=V, over the image's
+    std::string root = "rootfs";    // the bundle's rootfs (the snapshot's mounts), or a host directory
 };
 
 // Throws cedana::Error(invalid_argument) when there is nothing to run (no command given and
