@@ -35,6 +35,7 @@ bench: build
 	bench/run.sh $(BUILD_DIR)/cedana
 	bench/jobs.sh $(BUILD_DIR)/cedana
 	bench/runc.sh $(BUILD_DIR)/cedana
+	bench/containerd.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)
