@@ -654,3 +654,34 @@ CTD_COUNT_TO_40='i=0; while [ $i -lt 40 ]; do echo "n $i"; echo "$i" >>/tmp/coun
     assert_equal "$(tail -n 1 "$TEST_DIR/second.out")" "n 39"
     wait_job_status "$other" halted
 }
+
+@test "run containerd --no-pivot is in the container's runtime options; --snapshotter of an image not unpacked there fails saying so; manage --image of another image is refused" {
+    local id
+    id=$(ctd_id nopivot)
+    CTD_CONTAINERS+=("$id")
+    run "$CEDANA" --address "$SOCK" --config-dir "$CFG_DIR" run containerd --id "$id" --namespace "$CTD_NS" --no-pivot \
+        -- "$CTD_IMAGE" /bin/sh -c "$CTD_TICK"
+    assert_success
+    parse_started "$id"
+    run ctr_ containers info "$id"
+    # runc's Options, serialized: field 1 (no_pivot_root) true.
+    assert_equal "$(jq -r '.Runtime.Options.type_url + " " + .Runtime.Options.value' <<<"$output")" "containerd.runc.v1.Options CAE="
+    rm -f "$JOB_LOG"
+
+    local other
+    other=$(ctd_id snap)
+    cedana_cli run containerd "$CTD_IMAGE" /bin/true --id "$other" --namespace "$CTD_NS" --snapshotter native
+    assert_failure
+    assert_output --partial "image $CTD_IMAGE is not unpacked for snapshotter native"
+    run ctr_ containers ls -q
+    refute_line "$other"
+
+    local managed
+    managed=$(ctd_id mgimg)
+    running "$managed"
+    cedana_cli manage containerd "$managed" --namespace "$CTD_NS" --image docker.io/library/other:1
+    assert_failure
+    assert_output --partial "--image docker.io/library/other:1: container $managed runs image $CTD_IMAGE"
+    ps_row "$managed"
+    [[ -z $PS_ROW ]] || fail "a job was left: $PS_ROW"
+}

@@ -226,3 +226,29 @@ no-group"
     run ctr_ leases ls -q
     assert_output ""
 }
+
+@test "dump containerd --rootfs --image that CRIU fails (a TCP connection without --tcp-established) leaves the task running, no checkpoint, no image, no content, no lease" {
+    local id ref=docker.io/cedana-test/failed:t$BATS_TEST_NUMBER
+    id=$(ctd_id crfail)
+    # An established connection on the container's loopback, which CRIU refuses to dump
+    # without --tcp-established.
+    running "$id" "echo kept >/root/note; sleep 100000 | nc -l -p 7000 >/dev/null & sleep 0.3; while true; do sleep 1; done | nc 127.0.0.1 7000 >/dev/null & $CTD_TICK"
+    local pid=$CTD_TASK_PID
+    wait_count "$pid" 3
+    # State 01 of /proc/net/tcp: the connection is established.
+    awk 'NR > 1 && $4 == "01" {found = 1} END {exit !found}' "/proc/$pid/net/tcp" || fail "no established connection in the container: $(cat "/proc/$pid/net/tcp")"
+    local images content
+    images=$(image_count)
+    content=$(ctr_ content ls -q | sort)
+    cedana_cli dump containerd "$id" --namespace "$CTD_NS" --dir "$TEST_DIR/ckpt" --rootfs --image "$ref"
+    assert_failure
+    assert_output --partial "CRIU could not dump"
+    assert_equal "$(task_field "$id" PID)" "$pid"
+    assert_equal "$(task_field "$id" STATUS)" RUNNING
+    wait_count "$pid" $(($(container_count "$pid") + 3))
+    [[ ! -e $TEST_DIR/ckpt || -z $(ls -A "$TEST_DIR/ckpt") ]] || fail "the failed dump left $(ls -A "$TEST_DIR/ckpt")"
+    assert_equal "$(image_count)" "$images"
+    assert_equal "$(ctr_ content ls -q | sort)" "$content"
+    run ctr_ leases ls -q
+    assert_output ""
+}
