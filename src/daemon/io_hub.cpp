@@ -34,14 +34,10 @@ std::shared_ptr<IoHub> IoHub::create(util::UniqueFd log, ChildEnds& child) {
     child.stdin_read = std::move(in.first);
     child.stdout_write = std::move(out.second);
     child.stderr_write = std::move(err.second);
-    return start(std::move(log), {std::move(in.second), std::move(out.first), std::move(err.first)}, {});
+    return over(std::move(log), {std::move(in.second), std::move(out.first), std::move(err.first)}, {});
 }
 
 std::shared_ptr<IoHub> IoHub::over(util::UniqueFd log, HubEnds ends, ExitSource exit_of) {
-    return start(std::move(log), std::move(ends), std::move(exit_of));
-}
-
-std::shared_ptr<IoHub> IoHub::start(util::UniqueFd log, HubEnds ends, ExitSource exit_of) {
     std::shared_ptr<IoHub> hub(new IoHub());
     hub->stdin_write_ = std::move(ends.stdin_write);
     hub->stdout_read_ = std::move(ends.stdout_read);

@@ -77,7 +77,6 @@ public:
 
 private:
     IoHub() = default;
-    static std::shared_ptr<IoHub> start(util::UniqueFd log, HubEnds ends, ExitSource exit_of);
     void pump();
     void await_exit();
 

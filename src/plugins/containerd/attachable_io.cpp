@@ -35,6 +35,13 @@ void make_blocking(const util::UniqueFd& fd) {
 
 }  // namespace
 
+util::UniqueFd open_output(const std::string& path) {
+    if (path.empty()) return {};
+    util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!fd) fail(ErrorKind::invalid_argument, "cannot open {} for the task's output: {}", path, std::strerror(errno));
+    return fd;
+}
+
 AttachableIo::AttachableIo() : dir_("cedana-containerd-io") {
     // Read-write: the hub's writer end of stdin, open without waiting for the shim's reader.
     stdin_ = open_fifo(make_fifo(dir_.path(), "stdin"), O_RDWR);
@@ -54,9 +61,8 @@ TaskIo AttachableIo::io() const {
 
 std::shared_ptr<daemon::IoHub> AttachableIo::hub(util::UniqueFd log, const Client& client, const std::string& id, int pid,
                                                  std::function<void(int pid, int code)> job_ended) {
-    auto exit_of = [client, id, pid, job_ended = std::move(job_ended)]() -> std::optional<int> {
-        Client c(client);
-        auto code = c.wait_task(id);
+    auto exit_of = [client = Client(client), id, pid, job_ended = std::move(job_ended)]() mutable -> std::optional<int> {
+        auto code = client.wait_task(id);
         if (!code) return std::nullopt;
         if (job_ended && pid > 0) job_ended(pid, *code);
         return code;

@@ -17,6 +17,9 @@
 
 namespace cedana::plugins::containerd {
 
+// --out of an attachable task, opened for appending before anything is made (empty: none).
+util::UniqueFd open_output(const std::string& path);
+
 class AttachableIo {
 public:
     AttachableIo();

@@ -1,10 +1,6 @@
 #include "plugins/containerd/jobs.hpp"
 
-#include <fcntl.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -174,10 +170,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     util::UniqueFd log_fd;
     if (q.attachable()) {
         attachable.emplace();
-        if (!log.empty()) {
-            log_fd.reset(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-            if (!log_fd) fail(ErrorKind::invalid_argument, "cannot open the job's log {}: {}", log, std::strerror(errno));
-        }
+        log_fd = open_output(log);
     }
 
     Undo undo(client);

@@ -1,6 +1,5 @@
 #include "plugins/containerd/restore.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -177,20 +176,21 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         // Its stdin a pipe from the shim too, fed by a FIFO nobody writes to (it reads end of
         // file): given none, the shim hands runc restore the host's /dev/null, which CRIU could
         // not dump again from inside the container.
-        const util::ScratchDir fifo_dir("cedana-containerd-io");
-        const fs::path stdin_fifo = fifo_dir.path() / "stdin";
-        if (::mkfifo(stdin_fifo.c_str(), 0600) != 0) fail(ErrorKind::internal, "cannot make a FIFO for the task's stdin: {}", std::strerror(errno));
         // --attach/--attachable: the daemon holds its stdio instead, copying output to --out if given.
         std::optional<AttachableIo> attachable;
+        std::optional<util::ScratchDir> fifo_dir;
         util::UniqueFd log;
+        TaskIo io;
         if (req.attachable()) {
             attachable.emplace();
-            if (!req.out().empty()) {
-                log.reset(::open(req.out().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-                if (!log) fail(ErrorKind::invalid_argument, "--out {}: {}", req.out(), std::strerror(errno));
-            }
+            io = attachable->io();
+            log = open_output(req.out());
+        } else {
+            fifo_dir.emplace("cedana-containerd-io");
+            const fs::path stdin_fifo = fifo_dir->path() / "stdin";
+            if (::mkfifo(stdin_fifo.c_str(), 0600) != 0) fail(ErrorKind::internal, "cannot make a FIFO for the task's stdin: {}", std::strerror(errno));
+            io = {stdin_fifo.string(), "file://" + out, "file://" + out};
         }
-        const TaskIo io = attachable ? attachable->io() : TaskIo{stdin_fifo.string(), "file://" + out, "file://" + out};
         client.create_task(id, rootfs, io, &packed);
         resp.set_pid(client.start_task(id));
         if (attachable) ctx.restore.hub = attachable->hub(std::move(log), client, id, resp.pid(), ctx.job_ended);
