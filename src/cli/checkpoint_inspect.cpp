@@ -30,7 +30,11 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
     row("Processes", tree);
     row("Command", meta.command);
     row("Shell job", meta.shell_job ? "yes" : "no");
-    row("Format", checkpoint.format() == images::Compression::none ? "directory" : images::name_of(checkpoint.format()));
+    if (checkpoint.streamed()) {
+        row("Format", fmt::format("{} streams, {}", meta.streams, images::name_of(checkpoint.format())));
+    } else {
+        row("Format", checkpoint.format() == images::Compression::none ? "directory" : images::name_of(checkpoint.format()));
+    }
     row("CRIU", meta.criu_version);
     row("Host", meta.host);
     row("Time", fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(static_cast<std::time_t>(meta.time_unix))));

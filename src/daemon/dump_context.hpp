@@ -13,6 +13,7 @@
 #include "daemon/request_context.hpp"
 #include "images/compression.hpp"
 #include "images/metadata.hpp"
+#include "images/shards/shard_set.hpp"
 #include "images/staging.hpp"
 #include "images/streamed_archive.hpp"
 #include "jobs/store.hpp"
@@ -28,6 +29,8 @@ struct DumpState {
     std::filesystem::path final_path;
     std::optional<images::Staging> staging;
     std::optional<images::StreamedArchive> archive;  // written while CRIU dumps (tar, lz4, zstd)
+    int streams = 0;                                  // --streams N, N >= 2; 0: not streamed
+    std::optional<images::shards::ShardSet> shards;   // --streams: written while CRIU dumps
     std::vector<int> tree;                           // the processes, as the plugin's resolve step found them
     proc::ProcessInfo process;                       // the root of what is dumped
     images::Metadata meta;

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +30,8 @@
 #include "images/memory_image_capture.hpp"
 #include "images/memory_image_follower.hpp"
 #include "images/metadata.hpp"
+#include "images/shards/shard_format.hpp"
+#include "images/shards/sharded_memory_capture.hpp"
 #include "images/staging.hpp"
 #include "images/streamed_archive.hpp"
 #include "pipeline/chain.hpp"
@@ -83,8 +86,12 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     if (req.compression().empty()) req.set_compression(ctx.config.checkpoint.compression);
     ctx.dump.compression = images::parse_compression(req.compression());
     const int streams = req.streams() != 0 ? req.streams() : ctx.config.checkpoint.streams;
-    if (streams >= 2) fail(ErrorKind::unimplemented, "--streams {}: streamed checkpoints are not available yet; omit --streams", streams);
-    if (req.streams() < 0) fail(ErrorKind::invalid_argument, "--streams {}: must be 2 or more", req.streams());
+    const std::string given = req.streams() != 0 ? "--streams" : "checkpoint.streams (configuration)";
+    if (streams == 1 || streams < 0 || streams > images::shards::kMaxStreams) {
+        fail(ErrorKind::invalid_argument, "{} {}: a streamed checkpoint has 2 to {} streams; give 0 (or nothing) for one directory or archive",
+             given, streams, images::shards::kMaxStreams);
+    }
+    ctx.dump.streams = streams;
     if (req.dir().empty()) {
         storage::check_served(ctx.config.checkpoint.dir, "checkpoint.dir");
         req.set_dir(ctx.config.checkpoint.dir);
@@ -105,21 +112,52 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
         req.set_name(fmt::format("dump-{}-{}", req.type(), ns.count()));
     }
-    ctx.dump.final_path = fs::path(req.dir()) / (req.name() + images::extension(ctx.dump.compression));
+    // A streamed checkpoint is a directory of shards, whatever their compression.
+    const std::string ext = ctx.dump.streams > 0 ? "" : images::extension(ctx.dump.compression);
+    ctx.dump.final_path = fs::path(req.dir()) / (req.name() + ext);
     std::error_code ec;
     if (fs::exists(ctx.dump.final_path, ec)) {
         fail(ErrorKind::invalid_argument, "{} already exists; choose another --name or --dir", ctx.dump.final_path.string());
     }
     ctx.dump.staging.emplace(req.dir(), req.name());
-    if (const auto codec = images::streamed_codec(ctx.dump.compression)) ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *codec);
+    if (ctx.dump.streams > 0) {
+        // In CRIU's images directory, whose image names never look like shards; published
+        // with it once the small images have gone into img-0.
+        ctx.dump.shards.emplace(ctx.dump.staging->work_dir(), ctx.dump.streams, ctx.dump.compression);
+    } else if (const auto codec = images::streamed_codec(ctx.dump.compression)) {
+        ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *codec);
+    }
     next(ctx, req, resp);
     resp.set_path(ctx.dump.final_path.string());
+}
+
+// A streamed checkpoint's small images, CRIU's log and the metadata go into img-0 (the
+// memory is in the other shards already), leaving the directory holding only its shards.
+void pack_shards(images::shards::ShardSet& shards, const fs::path& dir) {
+    const auto names = shards.names();
+    std::vector<fs::path> rest;
+    for (const auto& file : images::regular_files(dir)) {
+        if (std::find(names.begin(), names.end(), file.filename().string()) == names.end()) rest.push_back(file);
+    }
+    for (const auto& file : rest) shards.put_file(0, file);
+    shards.finish();
+    for (const auto& file : rest) {
+        std::error_code ec;
+        if (!fs::remove(file, ec)) fail(ErrorKind::failed_precondition, "cannot remove {} once it is in img-0: {}", file.string(), ec.message());
+    }
 }
 
 // On the way back: packs the images into the archive (or publishes the directory as is).
 void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     next(ctx, req, resp);
     auto& staging = *ctx.dump.staging;
+    if (ctx.dump.shards) {
+        pack_shards(*ctx.dump.shards, staging.work_dir());
+        resp.set_size(ctx.dump.shards->size());
+        ctx.dump.shards.reset();
+        staging.publish(staging.work_dir(), ctx.dump.final_path);
+        return;
+    }
     if (ctx.dump.compression == images::Compression::none) {
         staging.publish(staging.work_dir(), ctx.dump.final_path);
         resp.set_size(resp.image_size());
@@ -154,8 +192,12 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
     meta.host = hostname();
     meta.time_unix = util::unix_seconds();
     meta.stdio = ctx.dump.process.stdio;
+    meta.streams = ctx.dump.streams;
     std::set<std::string> hashed{images::kMetadataFile};
     for (const auto& [name, sum] : ctx.dump.memory_sums) hashed.insert(name);
+    if (ctx.dump.shards) {
+        for (const auto& name : ctx.dump.shards->names()) hashed.insert(name);
+    }
     meta.files = images::checksum_dir(ctx.dump.staging->work_dir(), hashed);
     meta.files.merge(ctx.dump.memory_sums);
     images::write_metadata(ctx.dump.staging->work_dir(), meta);
@@ -165,24 +207,35 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
 // The memory images, nearly all of a checkpoint's bytes, are hashed while CRIU writes them:
 // as they pass into the archive, or, for a directory or an archive that cannot be streamed,
 // read back from the page cache as CRIU writes them into the staging directory.
-void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
-    if (ctx.dump.archive) {
-        // One memory image per process, and a few more for shared memory.
-        const int images = static_cast<int>(ctx.dump.tree.size()) + kSpareMemoryImages;
-        images::MemoryImageCapture capture(ctx.dump.staging->work_dir(), images, *ctx.dump.archive);
+// Streamed into shards or into the archive, the FIFOs' capture knows why CRIU failed when it
+// stopped first.
+template <typename Capture>
+void capture_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next, Capture& capture) {
+    try {
+        next(ctx, req, resp);
+    } catch (...) {
+        const auto why = capture.error();
+        if (!why) throw;
         try {
-            next(ctx, req, resp);
-        } catch (...) {
-            // CRIU failed on the FIFOs the capture closed: the capture knows why.
-            const auto why = capture.error();
-            if (!why) throw;
-            try {
-                std::rethrow_exception(why);
-            } catch (const Error& e) {
-                fail(e.kind(), "cannot dump PID {}: {}; the process was left running as it was", req.pid(), e.what());
-            }
+            std::rethrow_exception(why);
+        } catch (const Error& e) {
+            fail(e.kind(), "cannot dump PID {}: {}; the process was left running as it was", req.pid(), e.what());
         }
-        ctx.dump.memory_sums = capture.finish();
+    }
+    ctx.dump.memory_sums = capture.finish();
+}
+
+void follow_memory(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    // One memory image per process, and a few more for shared memory.
+    const int memory_images = static_cast<int>(ctx.dump.tree.size()) + kSpareMemoryImages;
+    if (ctx.dump.shards) {
+        images::shards::ShardedMemoryCapture capture(ctx.dump.staging->work_dir(), memory_images, *ctx.dump.shards);
+        capture_memory(ctx, req, resp, next, capture);
+        return;
+    }
+    if (ctx.dump.archive) {
+        images::MemoryImageCapture capture(ctx.dump.staging->work_dir(), memory_images, *ctx.dump.archive);
+        capture_memory(ctx, req, resp, next, capture);
         return;
     }
     // A thread and an inotify instance (~0.8 ms) cost more than hashing a few MiB afterwards.

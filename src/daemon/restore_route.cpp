@@ -138,11 +138,13 @@ void reap_failed_root(int pid) {
 }
 
 // CRIU's log of a restore stays with the checkpoint: in a checkpoint directory it is written
-// there; an archive is not rewritten, so the log goes beside it as <archive>.restore.log.
+// there (a streamed one's is extracted elsewhere, so the log is copied in); an archive is
+// not rewritten, so the log goes beside it as <archive>.restore.log.
 void keep_restore_log(const images::OpenedCheckpoint& checkpoint, const std::string& path) {
-    if (checkpoint.format() == images::Compression::none) return;
+    if (checkpoint.format() == images::Compression::none && !checkpoint.streamed()) return;
     std::error_code ec;
-    fs::copy_file(checkpoint.dir() / "restore.log", path + ".restore.log", fs::copy_options::overwrite_existing, ec);
+    const fs::path kept = checkpoint.streamed() ? fs::path(path) / "restore.log" : fs::path(path + ".restore.log");
+    fs::copy_file(checkpoint.dir() / "restore.log", kept, fs::copy_options::overwrite_existing, ec);
     if (ec) spdlog::warn("cannot keep CRIU's restore log beside {}: {}", path, ec.message());
 }
 

@@ -2,9 +2,11 @@
 
 #include <lz4frame.h>
 #include <xxhash.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <cstdint>
+#include <stdexcept>
 
 #include "util/error.hpp"
 
@@ -95,12 +97,31 @@ std::string zstd_stored(std::string_view raw) {
     return out;
 }
 
+// One gzip member or zlib stream, at level 1 like the archives.
+std::size_t deflate_frame(std::string_view input, std::string& frame, int window_bits) {
+    z_stream zs{};
+    if (deflateInit2(&zs, 1, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) fail(ErrorKind::internal, "cannot start deflate");
+    const std::size_t bound = deflateBound(&zs, static_cast<uLong>(input.size())) + 32;
+    if (frame.size() < bound) frame.resize(bound);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    zs.avail_in = static_cast<uInt>(input.size());
+    zs.next_out = reinterpret_cast<Bytef*>(frame.data());
+    zs.avail_out = static_cast<uInt>(frame.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    const std::size_t size = frame.size() - zs.avail_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) fail(ErrorKind::internal, "deflate failed");
+    return size;
+}
+
 }  // namespace
 
 std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string& frame) {
     switch (codec) {
         case FrameCodec::lz4: return lz4_frame(input, frame);
         case FrameCodec::zstd: return zstd_frame(input, frame);
+        case FrameCodec::gzip: return deflate_frame(input, frame, 15 + 16);
+        case FrameCodec::zlib: return deflate_frame(input, frame, 15);
         case FrameCodec::none: break;
     }
     frame.assign(input);
@@ -111,6 +132,8 @@ std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size) {
     switch (codec) {
         case FrameCodec::lz4: return raw_size + kLz4Overhead;
         case FrameCodec::zstd: return 4 + 1 + zstd_size_field(raw_size) + 3 + raw_size;
+        case FrameCodec::gzip:
+        case FrameCodec::zlib: throw std::logic_error("no stored frames for gzip or zlib");
         case FrameCodec::none: break;
     }
     return raw_size;
@@ -121,6 +144,8 @@ std::string stored_frame(FrameCodec codec, std::string_view raw) {
     switch (codec) {
         case FrameCodec::lz4: return lz4_stored(raw);
         case FrameCodec::zstd: return zstd_stored(raw);
+        case FrameCodec::gzip:
+        case FrameCodec::zlib: throw std::logic_error("no stored frames for gzip or zlib");
         case FrameCodec::none: break;
     }
     return std::string(raw);

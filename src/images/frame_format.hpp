@@ -10,8 +10,11 @@
 
 namespace cedana::images {
 
-// `none`: the frames are the bytes themselves (a plain tar).
-enum class FrameCodec { none, lz4, zstd };
+// `none`: the frames are the bytes themselves (a plain tar). gzip and zlib frames are whole
+// gzip members and zlib streams: a run of gzip members is a gzip file (RFC 1952), a run of
+// zlib streams is what a shard of a streamed checkpoint holds (images/shards/); an archive,
+// read by libarchive as one stream, is never framed with either.
+enum class FrameCodec { none, lz4, zstd, gzip, zlib };
 
 // Compresses `input` into one frame in `frame` (grown as needed) and returns the frame's
 // size. Throws cedana::Error when the library fails.

@@ -2,23 +2,18 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
-#include <poll.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <mutex>
-#include <thread>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
+#include "images/memory_image_fifos.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -31,14 +26,10 @@ namespace {
 constexpr std::size_t kStreamFrom = 1u << 20;
 constexpr std::size_t kHoldLimit = 64u << 20;
 constexpr std::size_t kReadSize = 1u << 20;
-// Larger pipes mean fewer wake-ups per GiB; 1 MiB is the kernel's default limit for them.
-constexpr int kPipeSize = 1 << 20;
 
-// One memory image's FIFO and what has come through it.
+// One memory image and what has come through its FIFO.
 struct Image {
     std::string name;
-    util::UniqueFd fifo;
-    bool used = false;  // CRIU opened it: epoll reported data or a hang-up
     StreamingChecksum sum;
     bool live = false;     // the archive's open entry
     std::string held;      // or waiting in memory…
@@ -51,47 +42,14 @@ struct Image {
 struct MemoryImageCapture::State {
     fs::path dir;
     StreamedArchive& archive;
-    util::UniqueFd wake;  // eventfd: finish() or the destructor has something to say
-    util::UniqueFd epoll;
-    std::atomic<bool> criu_done{false};
-    std::atomic<bool> abort{false};
-
-    std::map<int, std::unique_ptr<Image>> open;  // by FIFO descriptor
-    std::vector<std::string> fifo_names;          // every FIFO made, to remove at the end
+    std::vector<std::unique_ptr<Image>> images;  // by FIFO, until whole
     Image* live = nullptr;
-    std::deque<std::unique_ptr<Image>> waiting;   // complete, behind the open entry
+    std::deque<std::unique_ptr<Image>> waiting;  // complete, behind the open entry
     std::map<std::string, FileSum> sums;
     std::vector<char> scratch = std::vector<char>(kReadSize);
-
-    mutable std::mutex error_mutex;
-    std::exception_ptr error;
-    std::jthread thread;
+    std::optional<MemoryImageFifos> fifos;
 
     State(const fs::path& d, StreamedArchive& a) : dir(d), archive(a) {}
-
-    void watch(int fd) {
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.fd = fd;
-        if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) fail(ErrorKind::internal, "epoll_ctl: {}", std::strerror(errno));
-    }
-
-    void make_fifo(const std::string& name) {
-        const fs::path path = dir / name;
-        if (::mkfifo(path.c_str(), 0600) != 0) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
-        fifo_names.push_back(name);
-        auto image = std::make_unique<Image>();
-        image->name = name;
-        // Non-blocking: opening for reading does not wait for a writer.
-        image->fifo.reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-        if (!image->fifo) fail(ErrorKind::failed_precondition, "cannot open {}: {}", path.string(), std::strerror(errno));
-        if (::fcntl(image->fifo.get(), F_SETPIPE_SZ, kPipeSize) < 0) {
-            spdlog::debug("cannot enlarge the FIFO of {}: {}", name, std::strerror(errno));
-        }
-        watch(image->fifo.get());
-        const int fd = image->fifo.get();
-        open[fd] = std::move(image);
-    }
 
     void spill_out(Image& image) {
         image.spill = scratch_file(image.name);
@@ -140,19 +98,20 @@ struct MemoryImageCapture::State {
         live = &image;
     }
 
-    // Reads once from a FIFO: fair to the others, and up to a whole pipe's worth.
-    void drain(Image& image) {
-        image.used = true;
+    // Reads once from a FIFO: fair to the others, and up to a whole pipe's worth. False
+    // once the image is whole.
+    bool drain(std::size_t index, int fd) {
+        Image& image = *images.at(index);
         ssize_t n = 0;
         if (image.live) {
             const std::span<char> room = archive.space();
-            n = ::read(image.fifo.get(), room.data(), room.size());
+            n = ::read(fd, room.data(), room.size());
             if (n > 0) {
                 image.sum.update(room.data(), static_cast<std::size_t>(n));
                 archive.commit(static_cast<std::size_t>(n));
             }
         } else {
-            n = ::read(image.fifo.get(), scratch.data(), scratch.size());
+            n = ::read(fd, scratch.data(), scratch.size());
             if (n > 0) {
                 image.sum.update(scratch.data(), static_cast<std::size_t>(n));
                 if (image.spill) {
@@ -167,18 +126,15 @@ struct MemoryImageCapture::State {
                 }
             }
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
         if (n < 0) fail(ErrorKind::internal, "cannot read image {} from CRIU: {}", image.name, std::strerror(errno));
-        if (n == 0) complete(image);
+        if (n > 0) return true;
+        complete(std::move(images.at(index)));
+        return false;
     }
 
     // CRIU closed the image: it is whole.
-    void complete(Image& image) {
-        const int fd = image.fifo.get();
-        if (::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) fail(ErrorKind::internal, "epoll_ctl: {}", std::strerror(errno));
-        auto owned = std::move(open.at(fd));
-        open.erase(fd);
-        owned->fifo.reset();
+    void complete(std::unique_ptr<Image> owned) {
         sums[owned->name] = owned->sum.finish();
         if (owned->live) {
             archive.end_entry();
@@ -190,117 +146,25 @@ struct MemoryImageCapture::State {
             waiting.push_back(std::move(owned));
         }
     }
-
-    // CRIU has exited, so a FIFO it opened reports a hang-up now if it never did before; one
-    // that reports nothing was never opened and holds no image.
-    void drop_unused() {
-        for (auto it = open.begin(); it != open.end();) {
-            pollfd p{it->first, POLLIN, 0};
-            if (::poll(&p, 1, 0) < 0) fail(ErrorKind::internal, "poll: {}", std::strerror(errno));
-            if (!it->second->used && p.revents == 0) {
-                if (::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, it->first, nullptr) != 0) {
-                    fail(ErrorKind::internal, "epoll_ctl: {}", std::strerror(errno));
-                }
-                it = open.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-
-    void loop() {
-        epoll_event events[16];
-        for (;;) {
-            if (criu_done && open.empty()) return;
-            const int n = ::epoll_wait(epoll.get(), events, 16, -1);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) fail(ErrorKind::internal, "epoll_wait: {}", std::strerror(errno));
-            for (int i = 0; i < n; ++i) {
-                const int fd = events[i].data.fd;
-                if (fd == wake.get()) {
-                    std::uint64_t count = 0;
-                    if (::read(wake.get(), &count, sizeof count) < 0 && errno != EAGAIN) {
-                        fail(ErrorKind::internal, "eventfd: {}", std::strerror(errno));
-                    }
-                    if (abort) return;
-                    if (criu_done) drop_unused();
-                } else if (const auto it = open.find(fd); it != open.end()) {
-                    drain(*it->second);
-                }
-            }
-        }
-    }
-
-    void run() {
-        try {
-            loop();
-        } catch (...) {
-            const std::lock_guard lock(error_mutex);
-            error = std::current_exception();
-        }
-        // A broken pipe is how CRIU learns that the capture stopped.
-        open.clear();
-    }
-
-    void signal() {
-        const std::uint64_t one = 1;
-        if (::write(wake.get(), &one, sizeof one) != sizeof one) {
-            // Cannot happen to an eventfd far from its limit; joining now would wait forever.
-            spdlog::critical("cannot wake the memory image capture: {}", std::strerror(errno));
-            std::terminate();
-        }
-    }
-
-    void remove_fifos() {
-        for (const auto& name : fifo_names) {
-            struct stat st{};
-            const fs::path path = dir / name;
-            if (::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode) && ::unlink(path.c_str()) != 0) {
-                spdlog::warn("cannot remove {}: {}", path.string(), std::strerror(errno));
-            }
-        }
-        fifo_names.clear();
-    }
 };
 
 MemoryImageCapture::MemoryImageCapture(const fs::path& dir, int count, StreamedArchive& archive)
     : state_(std::make_unique<State>(dir, archive)) {
     State& s = *state_;
-    s.wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    s.epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
-    if (!s.wake || !s.epoll) fail(ErrorKind::internal, "cannot set up the memory image capture: {}", std::strerror(errno));
-    s.watch(s.wake.get());
-    try {
-        for (int i = 1; i <= count; ++i) s.make_fifo(fmt::format("pages-{}.img", i));
-    } catch (...) {
-        s.remove_fifos();
-        throw;
+    for (int i = 1; i <= count; ++i) {
+        s.images.push_back(std::make_unique<Image>());
+        s.images.back()->name = fmt::format("pages-{}.img", i);
     }
-    s.thread = std::jthread([&s] { s.run(); });
+    s.fifos.emplace(dir, count, [&s](std::size_t image, int fd) { return s.drain(image, fd); });
 }
 
-MemoryImageCapture::~MemoryImageCapture() {
-    if (state_->thread.joinable()) {
-        state_->abort = true;
-        state_->signal();
-        state_->thread.join();
-    }
-    state_->remove_fifos();
-}
+MemoryImageCapture::~MemoryImageCapture() = default;
 
 std::map<std::string, FileSum> MemoryImageCapture::finish() {
-    State& s = *state_;
-    s.criu_done = true;
-    s.signal();
-    s.thread.join();
-    s.remove_fifos();
-    if (const auto e = error()) std::rethrow_exception(e);
-    return std::move(s.sums);
+    state_->fifos->finish();
+    return std::move(state_->sums);
 }
 
-std::exception_ptr MemoryImageCapture::error() const {
-    const std::lock_guard lock(state_->error_mutex);
-    return state_->error;
-}
+std::exception_ptr MemoryImageCapture::error() const { return state_->fifos->error(); }
 
 }  // namespace cedana::images

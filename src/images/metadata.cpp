@@ -25,6 +25,7 @@ void write_metadata(const fs::path& dir, const Metadata& meta) {
         {"criu_version", meta.criu_version},     {"host", meta.host},       {"time_unix", meta.time_unix},
         {"shell_job", meta.shell_job},           {"size", meta.total_size()},
     };
+    if (meta.streams > 0) doc["streams"] = meta.streams;
     doc["stdio"] = json::array();
     for (const auto& s : meta.stdio) doc["stdio"].push_back({{"fd", s.fd}, {"kind", s.kind}, {"key", s.key}});
     doc["files"] = json::object();
@@ -53,6 +54,7 @@ Metadata read_metadata(const fs::path& dir) {
         meta.pids = doc.value("pids", std::vector<int>{meta.pid});
         meta.command = doc.value("command", "");
         meta.compression = doc.value("compression", "");
+        meta.streams = doc.value("streams", 0);
         meta.criu_version = doc.value("criu_version", "");
         meta.host = doc.value("host", "");
         meta.time_unix = doc.value("time_unix", std::int64_t{0});

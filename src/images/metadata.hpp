@@ -30,6 +30,7 @@ struct Metadata {
     std::vector<int> pids;  // the whole tree, root first: every PID restore needs free
     std::string command;
     std::string compression;
+    int streams = 0;  // dump --streams N: the number of shards; 0 for one directory or archive
     std::string criu_version;
     std::string host;
     std::int64_t time_unix = 0;

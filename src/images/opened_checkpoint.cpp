@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "images/archive.hpp"
+#include "images/shards/shard_unpack.hpp"
 #include "util/error.hpp"
 
 namespace cedana::images {
@@ -26,14 +27,24 @@ fs::path make_scratch(const fs::path& near) {
 }  // namespace
 
 OpenedCheckpoint::OpenedCheckpoint(const fs::path& path) : format_(detect(path)) {
+    std::optional<shards::ShardLayout> layout;
     if (format_ == Compression::none) {
-        dir_ = path;
-        return;
+        layout = shards::find_shards(path);
+        if (!layout) {
+            dir_ = path;
+            return;
+        }
+        format_ = layout->compression;
+        streamed_ = true;
     }
     scratch_ = make_scratch(path.parent_path());
     dir_ = scratch_;
     try {
-        unpack(path, format_, scratch_);
+        if (layout) {
+            shards::unpack_shards(*layout, scratch_);
+        } else {
+            unpack(path, format_, scratch_);
+        }
     } catch (...) {
         std::error_code ec;
         fs::remove_all(scratch_, ec);

@@ -1,6 +1,7 @@
 #pragma once
-// A checkpoint ready to read: a directory as it is, or an archive extracted (safely, see
-// archive.hpp) into a scratch directory beside it that is removed again on destruction.
+// A checkpoint ready to read: a directory as it is, or an archive or a streamed checkpoint's
+// shards (images/shards/) extracted (safely, see archive.hpp) into a scratch directory
+// beside it that is removed again on destruction.
 
 #include <filesystem>
 
@@ -20,9 +21,12 @@ public:
     // The directory holding the images.
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
     [[nodiscard]] Compression format() const { return format_; }
+    // A directory of shards (dump --streams): format() is the shards' compression.
+    [[nodiscard]] bool streamed() const { return streamed_; }
 
 private:
     Compression format_;
+    bool streamed_ = false;
     std::filesystem::path dir_;
     std::filesystem::path scratch_;
 };

@@ -1,0 +1,147 @@
+#include "images/shards/shard_set.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "images/frame_format.hpp"
+#include "images/parallel_frames.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::images::shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kScratch = 1u << 20;
+// Below this much room in the frame being filled, a read goes through the scratch buffer
+// rather than being cut short.
+constexpr std::size_t kMinDirect = 64u << 10;
+
+FrameCodec codec_of(Compression c) {
+    switch (c) {
+        case Compression::none:
+        case Compression::tar: return FrameCodec::none;
+        case Compression::lz4: return FrameCodec::lz4;
+        case Compression::zstd: return FrameCodec::zstd;
+        case Compression::gzip: return FrameCodec::gzip;
+        case Compression::zlib: return FrameCodec::zlib;
+    }
+    return FrameCodec::none;
+}
+
+DumpId new_id() {
+    std::random_device random;
+    DumpId id{};
+    for (auto& byte : id) byte = static_cast<unsigned char>(random() & 0xff);
+    return id;
+}
+
+}  // namespace
+
+struct ShardSet::Shard {
+    std::string name;
+    util::UniqueFd fd;
+    std::unique_ptr<ParallelFrameWriter> frames;
+    std::uint64_t records = 0;
+    std::uint64_t bytes = 0;
+};
+
+ShardSet::ShardSet(const fs::path& dir, int count, Compression c) : dir_(dir), scratch_(kScratch) {
+    const DumpId id = new_id();
+    for (int i = 0; i < count; ++i) {
+        auto shard = std::make_unique<Shard>();
+        shard->name = shard_name(i, c);
+        const fs::path path = dir / shard->name;
+        shard->fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!shard->fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
+        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), codec_of(c));
+        const auto preamble = encode_preamble({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count), id});
+        shard->frames->write(preamble.data(), preamble.size());
+        shards_.push_back(std::move(shard));
+    }
+}
+
+ShardSet::~ShardSet() = default;
+
+std::vector<std::string> ShardSet::names() const {
+    std::vector<std::string> out;
+    for (const auto& s : shards_) out.push_back(s->name);
+    return out;
+}
+
+void ShardSet::put(int index, std::string_view name, std::uint64_t offset, std::span<const char> data) {
+    Shard& s = *shards_.at(static_cast<std::size_t>(index));
+    const std::string header = encode_header({.end = false, .name = std::string(name), .offset = offset, .length = data.size()});
+    s.frames->write(header.data(), header.size());
+    s.frames->write(data.data(), data.size());
+    ++s.records;
+    s.bytes += data.size();
+}
+
+ssize_t ShardSet::read_into(int index, std::string_view name, std::uint64_t offset, int fd, std::size_t max, const Seen& seen) {
+    Shard& s = *shards_.at(static_cast<std::size_t>(index));
+    const std::size_t header_size = kHeaderSize + name.size();
+    const std::span<char> room = s.frames->space();
+    if (room.size() < header_size + kMinDirect) {
+        const ssize_t n = ::read(fd, scratch_.data(), std::min(max, scratch_.size()));
+        if (n > 0) {
+            const std::span<const char> data{scratch_.data(), static_cast<std::size_t>(n)};
+            if (seen) seen(data);
+            put(index, name, offset, data);
+        }
+        return n;
+    }
+    const ssize_t n = ::read(fd, room.data() + header_size, std::min(max, room.size() - header_size));
+    if (n <= 0) return n;
+    if (seen) seen({room.data() + header_size, static_cast<std::size_t>(n)});
+    const std::string header =
+        encode_header({.end = false, .name = std::string(name), .offset = offset, .length = static_cast<std::uint64_t>(n)});
+    std::memcpy(room.data(), header.data(), header.size());
+    s.frames->commit(header_size + static_cast<std::size_t>(n));
+    ++s.records;
+    s.bytes += static_cast<std::uint64_t>(n);
+    return n;
+}
+
+void ShardSet::put_file(int index, const fs::path& path) {
+    util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
+    const std::string name = path.filename().string();
+    std::uint64_t offset = 0;
+    for (;;) {
+        const ssize_t n = read_into(index, name, offset, fd.get(), scratch_.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", path.string(), std::strerror(errno));
+        if (n == 0) break;
+        offset += static_cast<std::uint64_t>(n);
+    }
+    // An empty file still exists after a restore.
+    if (offset == 0) put(index, name, 0, {});
+}
+
+void ShardSet::finish() {
+    for (auto& s : shards_) {
+        const std::string trailer = encode_header({.end = true, .name = "", .offset = s->records, .length = s->bytes});
+        s->frames->write(trailer.data(), trailer.size());
+    }
+    for (auto& s : shards_) s->frames->finish();
+}
+
+std::uint64_t ShardSet::size() const {
+    std::uint64_t total = 0;
+    for (const auto& s : shards_) {
+        struct stat st{};
+        if (::fstat(s->fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", (dir_ / s->name).string(), std::strerror(errno));
+        total += static_cast<std::uint64_t>(st.st_size);
+    }
+    return total;
+}
+
+}  // namespace cedana::images::shards

@@ -1,0 +1,158 @@
+#include "images/shards/shard_unpack.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "images/shards/shard_format.hpp"
+#include "images/shards/shard_source.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::images::shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kBuffer = 1u << 20;
+
+std::optional<Compression> compression_of_extension(const std::string& name) {
+    const auto dot = name.find('.');
+    const std::string ext = dot == std::string::npos ? "" : name.substr(dot);
+    for (const Compression c : {Compression::none, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd}) {
+        if (ext == shard_extension(c)) return c;
+    }
+    return std::nullopt;
+}
+
+void write_all(int fd, const char* data, std::size_t size, std::uint64_t offset, const fs::path& path) {
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail(ErrorKind::failed_precondition, "cannot write {}: {}", path.string(), std::strerror(errno));
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+}
+
+// Decodes one shard, its preamble already read, into `dest`.
+void unpack_one(ShardSource& source, const fs::path& dest) {
+    std::map<std::string, util::UniqueFd> files;
+    std::vector<char> buffer(kBuffer);
+    std::uint64_t records = 0;
+    std::uint64_t bytes = 0;
+    for (;;) {
+        char fixed[kHeaderSize];
+        source.read_exactly(fixed, sizeof fixed, "before its trailer");
+        std::string name(decode_name_size(fixed, source.name()), '\0');
+        source.read_exactly(name.data(), name.size(), "inside a record header");
+        const Header h = decode_header(fixed, name, source.name());
+        if (h.end) {
+            if (h.offset != records || h.length != bytes) {
+                fail(ErrorKind::invalid_argument, "shard {} is corrupted: its trailer counts {} records of {} bytes, it holds {} of {}",
+                     source.name(), h.offset, h.length, records, bytes);
+            }
+            if (source.read(buffer.data(), 1) != 0) fail(ErrorKind::invalid_argument, "shard {} is corrupted: it goes on after its trailer", source.name());
+            return;
+        }
+        auto& fd = files[h.name];
+        const fs::path path = dest / h.name;
+        if (!fd) {
+            fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+            if (!fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
+        }
+        std::uint64_t at = h.offset;
+        std::uint64_t left = h.length;
+        while (left > 0) {
+            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
+            const std::size_t n = source.read(buffer.data(), want);
+            if (n == 0) fail(ErrorKind::invalid_argument, "shard {} is truncated: it ends inside {}; the checkpoint is incomplete", source.name(), h.name);
+            write_all(fd.get(), buffer.data(), n, at, path);
+            at += n;
+            left -= n;
+        }
+        ++records;
+        bytes += h.length;
+    }
+}
+
+}  // namespace
+
+std::optional<ShardLayout> find_shards(const fs::path& dir) {
+    std::map<int, fs::path> found;
+    std::optional<Compression> compression;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto index = shard_index(name);
+        if (!index) continue;
+        const auto c = compression_of_extension(name);
+        if (compression && c != compression) {
+            fail(ErrorKind::invalid_argument, "{} holds shards of different compressions ({} and {}); a streamed checkpoint's shards are all alike",
+                 dir.string(), found.begin()->second.filename().string(), name);
+        }
+        compression = c;
+        if (!found.emplace(*index, entry.path()).second) {
+            fail(ErrorKind::invalid_argument, "{} holds shard {} twice", dir.string(), *index);
+        }
+    }
+    if (ec) fail(ErrorKind::failed_precondition, "cannot list {}: {}", dir.string(), ec.message());
+    if (found.empty()) return std::nullopt;
+    if (found.size() == 1) {
+        fail(ErrorKind::invalid_argument, "{} holds one image shard ({}); a streamed checkpoint has 2 or more: the others are missing", dir.string(),
+             found.begin()->second.filename().string());
+    }
+    ShardLayout layout{.compression = *compression, .shards = {}};
+    for (int i = 0; i < static_cast<int>(found.size()); ++i) {
+        const auto it = found.find(i);
+        if (it == found.end()) fail(ErrorKind::invalid_argument, "{}: shard img-{} is missing; the checkpoint is incomplete", dir.string(), i);
+        layout.shards.push_back(it->second);
+    }
+    return layout;
+}
+
+void unpack_shards(const ShardLayout& layout, const fs::path& dest) {
+    std::vector<std::unique_ptr<ShardSource>> sources;
+    std::optional<Preamble> first;
+    for (std::size_t i = 0; i < layout.shards.size(); ++i) {
+        auto source = std::make_unique<ShardSource>(layout.shards[i], layout.compression);
+        char bytes[kPreambleSize];
+        source->read_exactly(bytes, sizeof bytes, "before its preamble");
+        const Preamble p = decode_preamble(bytes, source->name());
+        if (p.index != i) fail(ErrorKind::invalid_argument, "shard {} says it is shard img-{}; was it renamed?", source->name(), p.index);
+        if (first && p.id != first->id) {
+            fail(ErrorKind::invalid_argument, "shard {} comes from another dump than img-0; shards of different checkpoints cannot be mixed", source->name());
+        }
+        if (p.count > layout.shards.size()) {
+            fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards and {} are here; img-{} is missing",
+                 layout.shards[i].parent_path().string(), p.count, layout.shards.size(), layout.shards.size());
+        }
+        if (p.count < layout.shards.size()) {
+            fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards but {} are here; img-{} and above are not of it",
+                 layout.shards[i].parent_path().string(), p.count, layout.shards.size(), p.count);
+        }
+        if (!first) first = p;
+        sources.push_back(std::move(source));
+    }
+    std::vector<std::future<void>> running;
+    for (auto& source : sources) running.push_back(std::async(std::launch::async, [&source, &dest] { unpack_one(*source, dest); }));
+    std::exception_ptr error;
+    for (auto& r : running) {
+        try {
+            r.get();
+        } catch (...) {
+            if (!error) error = std::current_exception();
+        }
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace cedana::images::shards
