@@ -31,7 +31,8 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
     row("Command", meta.command);
     row("Shell job", meta.shell_job ? "yes" : "no");
     if (checkpoint.streamed()) {
-        row("Format", fmt::format("{} streams, {}", meta.streams, images::name_of(checkpoint.format())));
+        // tar and none shards look alike; the metadata says which the dump was asked for.
+        row("Format", fmt::format("{} streams, {}", meta.streams, meta.compression));
     } else {
         row("Format", checkpoint.format() == images::Compression::none ? "directory" : images::name_of(checkpoint.format()));
     }

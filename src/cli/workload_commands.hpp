@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ struct DumpOptions {
     std::string dir;
     std::string name;
     std::string compression;
-    int streams = 0;
+    std::optional<int> streams;  // unset: Checkpoint.Streams
     CriuFlagValues criu;
     std::string root;
     std::string ns;

@@ -85,8 +85,8 @@ void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next&
 void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     if (req.compression().empty()) req.set_compression(ctx.config.checkpoint.compression);
     ctx.dump.compression = images::parse_compression(req.compression());
-    const int streams = req.streams() != 0 ? req.streams() : ctx.config.checkpoint.streams;
-    const std::string given = req.streams() != 0 ? "--streams" : "checkpoint.streams (configuration)";
+    const int streams = req.has_streams() ? req.streams() : ctx.config.checkpoint.streams;
+    const std::string given = req.has_streams() ? "--streams" : "checkpoint.streams (configuration)";
     if (streams == 1 || streams < 0 || streams > images::shards::kMaxStreams) {
         fail(ErrorKind::invalid_argument, "{} {}: a streamed checkpoint has 2 to {} streams; give 0 (or nothing) for one directory or archive",
              given, streams, images::shards::kMaxStreams);
@@ -285,7 +285,14 @@ void dump_with_criu(DumpCtx& ctx, const v1::DumpReq& req, int pid, const std::fu
 
     engine::CriuLaunch launch;
     launch.cgroupns_fd = ctx.dump.criu_cgroupns.get();
-    const criu_resp cresp = engine::run_criu(ctx.criu_binary, creq, {}, {}, launch);
+    criu_resp cresp;
+    try {
+        cresp = engine::run_criu(ctx.criu_binary, creq, {}, {}, launch);
+    } catch (const Error& e) {
+        // CRIU died or broke off (killed, out of memory): it never reported the dump done.
+        fail(e.kind(), "CRIU could not dump PID {}: {}; the process was left running as it was. CRIU's log says:{}", pid, e.what(),
+             engine::log_errors(dir / "dump.log"));
+    }
     if (!cresp.success()) {
         fail(ErrorKind::failed_precondition, "CRIU could not dump PID {}{}; the process was left running as it was. CRIU's log says:{}",
              pid, disk_full_hint(dir), engine::log_errors(dir / "dump.log"));

@@ -18,7 +18,7 @@ void add_shared_flags(CLI::App& dump, DumpOptions& o) {
     dump.add_option("-d,--dir", o.dir, "directory to write the checkpoint in (default Checkpoint.Dir, else /tmp)");
     dump.add_option("--name", o.name, "name of the checkpoint (default dump-<type>-<time>)");
     dump.add_option("--compression", o.compression, "none, tar, gzip, lz4, zlib or zstd (default Checkpoint.Compression)");
-    dump.add_option("--streams", o.streams, "write N parallel image streams (N >= 2)");
+    dump.add_option("--streams", o.streams, "write N parallel image streams (N >= 2; 0: none, whatever Checkpoint.Streams says)");
     dump.add_flag("--leave-running", o.criu.leave_running, "leave the process running after the dump");
     dump.add_flag("--skip-in-flight", o.criu.skip_in_flight, "skip TCP connections that are being opened");
     add_common_criu_flags(dump, o.criu);
@@ -30,7 +30,7 @@ void send_dump(Globals& globals, const DumpOptions& o, cedana::daemon::v1::DumpR
     if (!o.dir.empty()) req.set_dir(local_or_url(o.dir));
     req.set_name(o.name);
     req.set_compression(o.compression);
-    req.set_streams(o.streams);
+    if (o.streams) req.set_streams(*o.streams);
     *req.mutable_criu() = o.criu.to_proto();
 
     const config::Loaded loaded = globals.load_config();
