@@ -36,6 +36,7 @@ bench: build
 	bench/jobs.sh $(BUILD_DIR)/cedana
 	bench/runc.sh $(BUILD_DIR)/cedana
 	bench/containerd.sh $(BUILD_DIR)/cedana
+	bench/streams.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)

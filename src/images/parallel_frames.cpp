@@ -12,16 +12,15 @@ namespace cedana::images {
 
 namespace {
 
-constexpr std::size_t kChunk = 4u << 20;
-
 [[noreturn]] void write_failed() {
     fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive: {}", std::strerror(errno));
 }
 
 }  // namespace
 
-ParallelFrameWriter::ParallelFrameWriter(int fd, FrameCodec codec)
-    : fd_(fd), codec_(codec), window_(2 * std::max(1u, std::thread::hardware_concurrency())) {
+ParallelFrameWriter::ParallelFrameWriter(int fd, FrameCodec codec, std::size_t chunk, std::size_t window)
+    : fd_(fd), codec_(codec), chunk_(std::clamp<std::size_t>(chunk, 4096, kDefaultChunk)),
+      window_(window > 0 ? window : 2 * std::max(1u, std::thread::hardware_concurrency())) {
     const off_t start = ::lseek(fd, 0, SEEK_CUR);
     if (start < 0) write_failed();
     offset_ = static_cast<std::uint64_t>(start);
@@ -50,7 +49,7 @@ std::unique_ptr<ParallelFrameWriter::Job> ParallelFrameWriter::fresh_job() {
         }
     }
     auto job = std::make_unique<Job>();
-    job->input.resize(kChunk);
+    job->input.resize(chunk_);
     return job;
 }
 
@@ -66,11 +65,11 @@ void ParallelFrameWriter::write(const void* data, std::size_t size) {
     }
 }
 
-std::span<char> ParallelFrameWriter::space() { return {filling_->input.data() + filling_->used, kChunk - filling_->used}; }
+std::span<char> ParallelFrameWriter::space() { return {filling_->input.data() + filling_->used, chunk_ - filling_->used}; }
 
 void ParallelFrameWriter::commit(std::size_t size) {
     filling_->used += size;
-    if (filling_->used == kChunk) submit();
+    if (filling_->used == chunk_) submit();
 }
 
 void ParallelFrameWriter::submit() {

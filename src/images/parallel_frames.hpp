@@ -29,7 +29,11 @@ namespace cedana::images {
 class ParallelFrameWriter final : public StreamSink {
 public:
     // Writes to `fd`, from its current offset on; the caller keeps the descriptor open.
-    ParallelFrameWriter(int fd, FrameCodec codec);
+    // Frames of `chunk` bytes (at most 4 MiB; the archive's default), at most `window` of
+    // them queued (0: 2 per core). Many writers at once (a streamed checkpoint's shards)
+    // take smaller chunks and windows so that their buffers together stay bounded.
+    static constexpr std::size_t kDefaultChunk = 4u << 20;
+    ParallelFrameWriter(int fd, FrameCodec codec, std::size_t chunk = kDefaultChunk, std::size_t window = 0);
     // Abandons what finish() has not written.
     ~ParallelFrameWriter() override;
     ParallelFrameWriter(const ParallelFrameWriter&) = delete;
@@ -73,6 +77,7 @@ private:
 
     int fd_;
     FrameCodec codec_;
+    std::size_t chunk_;
     std::uint64_t offset_;  // the writer thread's
     std::unique_ptr<Job> filling_;
     Gap next_gap_ = 0;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -23,6 +24,12 @@ constexpr std::size_t kScratch = 1u << 20;
 // Below this much room in the frame being filled, a read goes through the scratch buffer
 // rather than being cut short.
 constexpr std::size_t kMinDirect = 64u << 10;
+// The shards' frames together: every shard fills one frame while up to kWindow more are
+// compressed or written, so about (kWindow + 1) x kBuffered bytes of input (and as much
+// again of compressed frames) are held at most, whatever the number of streams.
+constexpr std::size_t kBuffered = 16u << 20;
+constexpr std::size_t kMinChunk = 256u << 10;
+constexpr std::size_t kWindow = 2;
 
 FrameCodec codec_of(Compression c) {
     switch (c) {
@@ -55,13 +62,15 @@ struct ShardSet::Shard {
 
 ShardSet::ShardSet(const fs::path& dir, int count, Compression c) : dir_(dir), scratch_(kScratch) {
     const DumpId id = new_id();
+    const std::size_t chunk = std::clamp<std::size_t>(kBuffered / static_cast<std::size_t>(std::max(count, 1)), kMinChunk,
+                                                      ParallelFrameWriter::kDefaultChunk);
     for (int i = 0; i < count; ++i) {
         auto shard = std::make_unique<Shard>();
         shard->name = shard_name(i, c);
         const fs::path path = dir / shard->name;
         shard->fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!shard->fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
-        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), codec_of(c));
+        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), codec_of(c), chunk, kWindow);
         const auto preamble = encode_preamble({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count), id});
         shard->frames->write(preamble.data(), preamble.size());
         shards_.push_back(std::move(shard));

@@ -3,7 +3,8 @@
 // each a ParallelFrameWriter compressing on every core and writing on a thread of its own,
 // so that N shards are compressed and written at once while one thread feeds them.
 //
-// Memory bound: each shard queues at most 2 × cores frames of 4 MiB (parallel_frames.hpp).
+// Memory bound: the shards' frames are sized so that all of them together hold about 48 MiB
+// of input and as much of compressed output (shard_set.cpp), for 2 streams as for 64.
 
 #include <sys/types.h>
 
