@@ -112,6 +112,7 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
             images::verify_images(dir, *ctx.restore.meta);
         } else {
             images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
+            images::verify_image_sizes(dir, *ctx.restore.meta, images::ImageSet::memory);
             // One core is left to CRIU, which restores on one thread.
             const unsigned threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
             ctx.restore.memory_check = std::async(std::launch::async, [dir, meta = *ctx.restore.meta, threads] {

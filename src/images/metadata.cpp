@@ -71,7 +71,7 @@ Metadata read_metadata(const fs::path& dir) {
 
 bool is_memory_image(const std::string& name) { return name.starts_with("pages-") && name.ends_with(".img"); }
 
-void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which, unsigned threads) {
+std::vector<std::string> verify_image_sizes(const fs::path& dir, const Metadata& meta, ImageSet which) {
     std::vector<std::string> names;
     for (const auto& [name, expected] : meta.files) {
         if (which != ImageSet::all && is_memory_image(name) != (which == ImageSet::memory)) continue;
@@ -83,6 +83,11 @@ void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which, un
         }
         names.push_back(name);
     }
+    return names;
+}
+
+void verify_images(const fs::path& dir, const Metadata& meta, ImageSet which, unsigned threads) {
+    const auto names = verify_image_sizes(dir, meta, which);
     const auto actual = checksum_files(dir, names, threads);
     for (const auto& name : names) {
         if (actual.at(name).xxh3 != meta.files.at(name).xxh3) {

@@ -56,5 +56,9 @@ bool is_memory_image(const std::string& name);
 // of the wrong size or with the wrong checksum. Hashes on up to `threads` threads (0: one per
 // core).
 void verify_images(const std::filesystem::path& dir, const Metadata& meta, ImageSet which = ImageSet::all, unsigned threads = 0);
+// Only that every image of `which` is there with its size, which takes no reading; returns
+// their names. CRIU's restorer retries a read that returns nothing forever, so a memory
+// image cut short must be refused before CRIU starts, not by the check running beside it.
+std::vector<std::string> verify_image_sizes(const std::filesystem::path& dir, const Metadata& meta, ImageSet which);
 
 }  // namespace cedana::images

@@ -427,6 +427,27 @@ PY
     stop_daemon
 }
 
+@test "restore of a large checkpoint whose memory image was cut short is refused before CRIU runs" {
+    start_daemon
+    # Past 16 MiB the memory is hashed beside CRIU; its size must still be checked before:
+    # CRIU's restorer retries a read that returns nothing forever.
+    start_big_process 32
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression none --name cp
+    assert_success
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+    local pages size
+    pages=$(ls -S "$TEST_DIR/ckpt/cp"/pages-*.img | head -n 1)
+    size=$(stat -c %s "$pages")
+    truncate -s $((size - 8192)) "$pages"
+    cedana_restore "$TEST_DIR/ckpt/cp" --out "$TEST_DIR/restored.out"
+    assert_failure
+    assert_output --partial "$(basename "$pages") has $((size - 8192)) bytes, expected $size"
+    assert_not_exists "$TEST_DIR/ckpt/cp/restore.log"
+    assert_nothing_restored "$PID"
+    stop_daemon
+}
+
 @test "a checkpoint renamed to another or an unknown extension is refused, nothing restored; under its own name it restores" {
     start_daemon
     make_checkpoint tar
