@@ -206,7 +206,7 @@ void write_metadata(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Ne
 }
 
 // The memory images, nearly all of a checkpoint's bytes, are hashed while CRIU writes them:
-// as they pass into the archive, or, for a directory or an archive that cannot be streamed,
+// as they pass into the shards or the archive, or, for a directory or an archive that cannot be streamed,
 // read back from the page cache as CRIU writes them into the staging directory.
 // Streamed into shards or into the archive, the FIFOs' capture knows why CRIU failed when it
 // stopped first.
