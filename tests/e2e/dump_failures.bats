@@ -21,24 +21,6 @@ start_counter_and_wait() {
     wait_for_lines "$TEST_DIR/orig.out" 3
 }
 
-# start_big_process [MIB]: a python process holding MIB (default 8) MiB of random bytes,
-# which no compression shrinks, that never forks and, once "ready", prints a tick every
-# 0.1 s. Sets PID.
-start_big_process() {
-    start_workload "$TEST_DIR/big.out" python3 -u -c '
-import os, sys, time
-b = os.urandom(int(sys.argv[1]) * 1024 * 1024)
-print("ready", flush=True)
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-' "${1:-8}"
-    PID=$WORKLOAD_PID
-    wait_for_text "$TEST_DIR/big.out" ready
-}
-
 # make_checkpoint FORMAT [pipe|file]: dumps a fresh counter with FORMAT into
 # $TEST_DIR/ckpt and waits until the dumped process is gone. Sets PID and CKPT.
 make_checkpoint() {

@@ -564,3 +564,22 @@ shared_daemon_stop() {
     done
     kill -KILL "$pid" 2>/dev/null || true
 }
+
+# start_big_process [MIB]: a python process holding MIB (default 8) MiB of random bytes,
+# which no compression shrinks, that never forks and, once "ready", prints a tick every
+# 0.1 s to $TEST_DIR/big.out, a plain file. Sets PID once it ticks.
+start_big_process() {
+    start_workload "$TEST_DIR/big.out" python3 -u -c '
+import os, sys, time
+b = os.urandom(int(sys.argv[1]) * 1024 * 1024)
+print("ready", flush=True)
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+' "${1:-8}"
+    PID=$WORKLOAD_PID
+    wait_for_text "$TEST_DIR/big.out" ready
+    wait_for_lines "$TEST_DIR/big.out" 3
+}

@@ -169,25 +169,6 @@ streamed_roundtrip() {
     kill_restored "$pid"
 }
 
-# start_big_process [MIB]: a python process holding MIB (default 8) MiB of random bytes,
-# which no compression shrinks (so the memory shards are big), that never forks and, once
-# "ready", prints a tick every 0.1 s to $TEST_DIR/big.out, a plain file. Sets PID.
-start_big_process() {
-    start_workload "$TEST_DIR/big.out" python3 -u -c '
-import os, sys, time
-b = os.urandom(int(sys.argv[1]) * 1024 * 1024)
-print("ready", flush=True)
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-' "${1:-8}"
-    PID=$WORKLOAD_PID
-    wait_for_text "$TEST_DIR/big.out" ready
-    wait_for_lines "$TEST_DIR/big.out" 3
-}
-
 # assert_ticks_go_on BEFORE: $TEST_DIR/big.out, BEFORE lines long at the dump, gains lines,
 # and the first new one is the tick after the last one written before the dump.
 assert_ticks_go_on() {

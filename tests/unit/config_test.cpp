@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "temp_dir.hpp"
+#include "test_errors.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -20,6 +21,7 @@ namespace cedana::config {
 namespace {
 
 namespace fs = std::filesystem;
+using cedana::testing::error_message;
 using nlohmann::json;
 
 // A fresh directory per test, removed with everything in it at the end.
@@ -41,21 +43,6 @@ public:
     }
 };
 
-// Runs `fn`, expects a cedana::Error of kind invalid_argument and returns its message.
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::invalid_argument) << e.what();
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected cedana::Error, got another exception: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "expected cedana::Error, nothing was thrown";
-    return {};
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -187,14 +174,14 @@ TEST(ConfigLoad, CriuOptionsObjectIsKeptVerbatim) {
 TEST(ConfigLoad, MalformedFileNamesPathAndSaysMalformedJson) {
     TempDir dir;
     dir.write(R"({"checkpoint": {"dir": "/d",)");
-    const std::string msg = error_of([&] { load_from(dir); });
+    const std::string msg = error_message([&] { load_from(dir); });
     EXPECT_TRUE(contains(msg, "malformed JSON")) << msg;
     EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
 }
 
 TEST(ConfigLoad, MalformedOverrideSaysMalformedJsonAndConfigFlag) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, "{not json"); });
+    const std::string msg = error_message([&] { load_from(dir, "{not json"); });
     EXPECT_TRUE(contains(msg, "malformed JSON")) << msg;
     EXPECT_TRUE(contains(msg, "--config")) << msg;
 }
@@ -202,14 +189,14 @@ TEST(ConfigLoad, MalformedOverrideSaysMalformedJsonAndConfigFlag) {
 TEST(ConfigLoad, FileThatIsNotAnObjectIsAnError) {
     TempDir dir;
     dir.write("[1, 2, 3]");
-    const std::string msg = error_of([&] { load_from(dir); });
+    const std::string msg = error_message([&] { load_from(dir); });
     EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
 }
 
 TEST(ConfigLoad, StringForBooleanNamesFieldAndValue) {
     TempDir dir;
     dir.write(R"({"profiling": {"enabled": "yes"}})");
-    const std::string msg = error_of([&] { load_from(dir); });
+    const std::string msg = error_message([&] { load_from(dir); });
     EXPECT_TRUE(contains(msg, "profiling.enabled")) << msg;
     EXPECT_TRUE(contains(msg, "\"yes\"")) << msg;
     EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
@@ -217,7 +204,7 @@ TEST(ConfigLoad, StringForBooleanNamesFieldAndValue) {
 
 TEST(ConfigLoad, NegativeStreamsNamesFieldAndValue) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, R"({"checkpoint": {"streams": -2}})"); });
+    const std::string msg = error_message([&] { load_from(dir, R"({"checkpoint": {"streams": -2}})"); });
     EXPECT_TRUE(contains(msg, "checkpoint.streams")) << msg;
     EXPECT_TRUE(contains(msg, "-2")) << msg;
     EXPECT_TRUE(contains(msg, "--config")) << msg;
@@ -225,7 +212,7 @@ TEST(ConfigLoad, NegativeStreamsNamesFieldAndValue) {
 
 TEST(ConfigLoad, FractionalStreamsIsAnError) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, R"({"checkpoint": {"streams": 2.5}})"); });
+    const std::string msg = error_message([&] { load_from(dir, R"({"checkpoint": {"streams": 2.5}})"); });
     EXPECT_TRUE(contains(msg, "checkpoint.streams")) << msg;
     EXPECT_TRUE(contains(msg, "2.5")) << msg;
 }
@@ -233,14 +220,14 @@ TEST(ConfigLoad, FractionalStreamsIsAnError) {
 TEST(ConfigLoad, StreamsTooLargeForIntIsAnError) {
     // 2^32 + 4 does not fit the int Config::checkpoint.streams; it must not load as 4.
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, R"({"checkpoint": {"streams": 4294967300}})"); });
+    const std::string msg = error_message([&] { load_from(dir, R"({"checkpoint": {"streams": 4294967300}})"); });
     EXPECT_TRUE(contains(msg, "checkpoint.streams")) << msg;
 }
 
 TEST(ConfigLoad, ObjectForStringNamesFieldAndValue) {
     TempDir dir;
     dir.write(R"({"checkpoint": {"dir": {"path": "/x"}}})");
-    const std::string msg = error_of([&] { load_from(dir); });
+    const std::string msg = error_message([&] { load_from(dir); });
     EXPECT_TRUE(contains(msg, "checkpoint.dir")) << msg;
     EXPECT_TRUE(contains(msg, R"({"path":"/x"})")) << msg;
 }
@@ -248,7 +235,7 @@ TEST(ConfigLoad, ObjectForStringNamesFieldAndValue) {
 TEST(ConfigLoad, UnknownCompressionNamesFieldValueAndChoices) {
     TempDir dir;
     dir.write(R"({"checkpoint": {"compression": "brotli"}})");
-    const std::string msg = error_of([&] { load_from(dir); });
+    const std::string msg = error_message([&] { load_from(dir); });
     EXPECT_TRUE(contains(msg, "checkpoint.compression")) << msg;
     EXPECT_TRUE(contains(msg, "brotli")) << msg;
     EXPECT_TRUE(contains(msg, "zstd")) << msg;  // the allowed values are listed
@@ -256,14 +243,14 @@ TEST(ConfigLoad, UnknownCompressionNamesFieldValueAndChoices) {
 
 TEST(ConfigLoad, SectionThatIsNotAnObjectIsAnError) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, R"({"checkpoint": "/tmp"})"); });
+    const std::string msg = error_message([&] { load_from(dir, R"({"checkpoint": "/tmp"})"); });
     EXPECT_TRUE(contains(msg, "checkpoint")) << msg;
     EXPECT_TRUE(contains(msg, "\"/tmp\"")) << msg;
 }
 
 TEST(ConfigLoad, NullValueIsAnError) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, R"({"log": {"level": null}})"); });
+    const std::string msg = error_message([&] { load_from(dir, R"({"log": {"level": null}})"); });
     EXPECT_TRUE(contains(msg, "log.level")) << msg;
     EXPECT_TRUE(contains(msg, "null")) << msg;
 }
@@ -287,7 +274,7 @@ TEST(ConfigEnv, BooleansAcceptCommonSpellings) {
 
 TEST(ConfigEnv, BadBooleanNamesVariableAndValue) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, "", {{"CEDANA_CRIU_LEAVE_RUNNING", "maybe"}}); });
+    const std::string msg = error_message([&] { load_from(dir, "", {{"CEDANA_CRIU_LEAVE_RUNNING", "maybe"}}); });
     EXPECT_TRUE(contains(msg, "CEDANA_CRIU_LEAVE_RUNNING")) << msg;
     EXPECT_TRUE(contains(msg, "maybe")) << msg;
 }
@@ -302,7 +289,7 @@ TEST(ConfigEnv, IntegersAreParsed) {
 TEST(ConfigEnv, BadIntegersNameVariable) {
     for (const std::string text : {"eight", "-1", "2.5", "", "true"}) {
         TempDir dir;
-        const std::string msg = error_of([&] { load_from(dir, "", {{"CEDANA_CHECKPOINT_STREAMS", text}}); });
+        const std::string msg = error_message([&] { load_from(dir, "", {{"CEDANA_CHECKPOINT_STREAMS", text}}); });
         EXPECT_TRUE(contains(msg, "CEDANA_CHECKPOINT_STREAMS")) << "value '" << text << "': " << msg;
         EXPECT_TRUE(contains(msg, "checkpoint.streams")) << "value '" << text << "': " << msg;
     }
@@ -318,7 +305,7 @@ TEST(ConfigEnv, JsonObjectForCriuOptions) {
 TEST(ConfigEnv, NonObjectOrMalformedCriuOptionsNameVariable) {
     for (const std::string text : {"[1,2]", "{oops", "42"}) {
         TempDir dir;
-        const std::string msg = error_of([&] { load_from(dir, "", {{"CEDANA_CRIU_OPTIONS", text}}); });
+        const std::string msg = error_message([&] { load_from(dir, "", {{"CEDANA_CRIU_OPTIONS", text}}); });
         EXPECT_TRUE(contains(msg, "CEDANA_CRIU_OPTIONS")) << "value '" << text << "': " << msg;
     }
 }
@@ -329,7 +316,7 @@ TEST(ConfigEnv, ChoicesAreCanonicalisedAndCheckedInEnv) {
     EXPECT_EQ(loaded.config.checkpoint.compression, "zstd");
     EXPECT_EQ(loaded.config.protocol, "vsock");
 
-    const std::string msg = error_of([&] { load_from(dir, "", {{"CEDANA_CHECKPOINT_COMPRESSION", "rar"}}); });
+    const std::string msg = error_message([&] { load_from(dir, "", {{"CEDANA_CHECKPOINT_COMPRESSION", "rar"}}); });
     EXPECT_TRUE(contains(msg, "CEDANA_CHECKPOINT_COMPRESSION")) << msg;
     EXPECT_TRUE(contains(msg, "rar")) << msg;
 }
@@ -408,7 +395,7 @@ TEST(ConfigWithOverride, EmptyOverrideIsTheBase) {
 
 TEST(ConfigWithOverride, BadValueIsAnError) {
     const json base = defaults_with_env({});
-    const std::string msg = error_of([&] { with_override(base, R"({"criu": {"leave_running": "true"}})"); });
+    const std::string msg = error_message([&] { with_override(base, R"({"criu": {"leave_running": "true"}})"); });
     EXPECT_TRUE(contains(msg, "criu.leave_running")) << msg;
     EXPECT_TRUE(contains(msg, "--config")) << msg;
 }
@@ -427,7 +414,7 @@ TEST(ConfigConnection, TokenComesFromCedanaAuthToken) {
 
 TEST(ConfigConnection, RemoteUidBelowMinusOneIsAnError) {
     TempDir dir;
-    const std::string msg = error_of([&] { load_from(dir, {}, {{"CEDANA_CONNECTION_REMOTE_UID", "-2"}}); });
+    const std::string msg = error_message([&] { load_from(dir, {}, {{"CEDANA_CONNECTION_REMOTE_UID", "-2"}}); });
     EXPECT_TRUE(contains(msg, "connection.remote_uid")) << msg;
 }
 
@@ -531,7 +518,7 @@ TEST(ConfigMergeEnv, MalformedExistingFileIsAnErrorAndLeftAlone) {
     TempDir dir;
     const std::string original = "{broken";
     dir.write(original);
-    const std::string msg = error_of([&] { merge_env_into_file(Sources{dir.str(), "", {{"CEDANA_LOG_LEVEL", "debug"}}}); });
+    const std::string msg = error_message([&] { merge_env_into_file(Sources{dir.str(), "", {{"CEDANA_LOG_LEVEL", "debug"}}}); });
     EXPECT_TRUE(contains(msg, "malformed JSON")) << msg;
     EXPECT_EQ(dir.read(), original);
 }
@@ -586,9 +573,9 @@ TEST(ConfigSetFileField, UnknownFieldOrBadValueIsAnErrorAndTheFileIsLeftAlone) {
     TempDir dir;
     const std::string original = R"({"plugins": {"disabled": ["runc"]}})";
     dir.write(original);
-    const std::string unknown = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "enabled", json::array()); });
+    const std::string unknown = error_message([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "enabled", json::array()); });
     EXPECT_TRUE(contains(unknown, "unknown configuration field plugins.enabled")) << unknown;
-    const std::string bad = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array({1})); });
+    const std::string bad = error_message([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array({1})); });
     EXPECT_TRUE(contains(bad, "plugins.disabled: invalid value [1]")) << bad;
     EXPECT_TRUE(contains(bad, dir.file().string())) << bad;
     EXPECT_EQ(dir.read(), original);
@@ -598,7 +585,7 @@ TEST(ConfigSetFileField, MalformedOrInvalidExistingFileIsAnErrorAndLeftAlone) {
     TempDir dir;
     for (const std::string& original : {std::string("{broken"), std::string(R"({"log": {"level": "loud"}})")}) {
         dir.write(original);
-        const std::string msg = error_of([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array()); });
+        const std::string msg = error_message([&] { set_file_field(Sources{dir.str(), "", {}}, "plugins", "disabled", json::array()); });
         EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
         EXPECT_EQ(dir.read(), original);
     }

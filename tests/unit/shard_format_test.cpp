@@ -11,29 +11,16 @@
 
 #include "images/compression.hpp"
 #include "images/shards/shard_format.hpp"
+#include "test_errors.hpp"
 #include "util/error.hpp"
 
 namespace cedana::images::shards {
 namespace {
 
+using cedana::testing::error_message;
+
 constexpr std::string_view kShard = "img-5.zst";
 
-// Runs `f`, which must throw cedana::Error(invalid_argument), and returns its message so
-// the caller can check that it names the shard and the fault.
-template <typename F>
-std::string invalid_argument_message(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::invalid_argument) << e.what();
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected cedana::Error, got another exception: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "expected cedana::Error, nothing was thrown";
-    return {};
-}
 
 std::span<const char> fixed_of(const std::string& header) { return {header.data(), kHeaderSize}; }
 std::string_view name_of_header(const std::string& header) { return std::string_view(header).substr(kHeaderSize); }
@@ -86,7 +73,7 @@ TEST(ShardFormatPreamble, IsLittleEndianAfterTheMagic) {
 TEST(ShardFormatPreamble, RefusesTruncatedBytes) {
     const auto bytes = encode_preamble({.index = 1, .count = 3, .id = some_id()});
     for (std::size_t size : {std::size_t{0}, std::size_t{7}, std::size_t{8}, kPreambleSize - 1}) {
-        const std::string msg = invalid_argument_message([&] { (void)decode_preamble(std::span<const char>(bytes.data(), size), kShard); });
+        const std::string msg = error_message([&] { (void)decode_preamble(std::span<const char>(bytes.data(), size), kShard); });
         EXPECT_NE(msg.find(kShard), std::string::npos) << msg;
     }
 }
@@ -95,7 +82,7 @@ TEST(ShardFormatPreamble, RefusesWrongMagic) {
     for (std::size_t at = 0; at < 8; ++at) {
         auto bytes = encode_preamble({.index = 1, .count = 3, .id = some_id()});
         bytes[at] ^= 0x20;
-        const std::string msg = invalid_argument_message([&] { (void)decode_preamble(bytes, kShard); });
+        const std::string msg = error_message([&] { (void)decode_preamble(bytes, kShard); });
         EXPECT_NE(msg.find("not a cedana image stream"), std::string::npos) << msg;
     }
 }
@@ -107,7 +94,7 @@ TEST(ShardFormatPreamble, RefusesImpossibleCounts) {
     for (const Case c : {Case{0, 0}, Case{0, 1}, Case{0, static_cast<std::uint32_t>(kMaxStreams) + 1}, Case{0, 0xffffffffu}, Case{2, 2},
                          Case{3, 2}, Case{64, 64}, Case{0xffffffffu, 8}}) {
         const auto bytes = encode_preamble({.index = c.index, .count = c.count, .id = some_id()});
-        const std::string msg = invalid_argument_message([&] { (void)decode_preamble(bytes, kShard); });
+        const std::string msg = error_message([&] { (void)decode_preamble(bytes, kShard); });
         EXPECT_NE(msg.find("corrupted"), std::string::npos) << c.index << " of " << c.count << ": " << msg;
         EXPECT_NE(msg.find(kShard), std::string::npos) << msg;
     }
@@ -164,7 +151,7 @@ TEST(ShardFormatHeader, EncodeRefusesATrailerWithAName) {
 TEST(ShardFormatHeader, DecodeRefusesTruncatedFixedPart) {
     const std::string header = encode_header({.end = false, .name = "pages-1.img", .offset = 0, .length = 1});
     for (const std::size_t size : {std::size_t{0}, std::size_t{4}, kHeaderSize - 1}) {
-        const std::string msg = invalid_argument_message([&] { (void)decode_name_size(std::span<const char>(header.data(), size), kShard); });
+        const std::string msg = error_message([&] { (void)decode_name_size(std::span<const char>(header.data(), size), kShard); });
         EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
         EXPECT_NE(msg.find(kShard), std::string::npos) << msg;
     }
@@ -174,7 +161,7 @@ TEST(ShardFormatHeader, DecodeRefusesUnknownTag) {
     for (const std::string_view tag : {std::string_view("FILF"), std::string_view("END,"), std::string_view("\0\0\0\0", 4), std::string_view("ELIF"), std::string_view(".DNE")}) {
         std::string header = encode_header({.end = false, .name = "pages-1.img", .offset = 0, .length = 1});
         header.replace(0, 4, tag.data(), 4);
-        const std::string msg = invalid_argument_message([&] { (void)decode_name_size(fixed_of(header), kShard); });
+        const std::string msg = error_message([&] { (void)decode_name_size(fixed_of(header), kShard); });
         EXPECT_NE(msg.find("corrupted"), std::string::npos) << msg;
     }
 }
@@ -183,10 +170,10 @@ TEST(ShardFormatHeader, DecodeRefusesNonzeroReservedField) {
     for (const std::uint16_t reserved : {std::uint16_t{1}, std::uint16_t{0x100}, std::uint16_t{0xffff}}) {
         std::string record = encode_header({.end = false, .name = "pages-1.img", .offset = 0, .length = 1});
         put_u16(record, 6, reserved);
-        EXPECT_FALSE(invalid_argument_message([&] { (void)decode_name_size(fixed_of(record), kShard); }).empty());
+        EXPECT_FALSE(error_message([&] { (void)decode_name_size(fixed_of(record), kShard); }).empty());
         std::string trailer = encode_header({.end = true, .name = "", .offset = 0, .length = 0});
         put_u16(trailer, 6, reserved);
-        EXPECT_FALSE(invalid_argument_message([&] { (void)decode_name_size(fixed_of(trailer), kShard); }).empty());
+        EXPECT_FALSE(error_message([&] { (void)decode_name_size(fixed_of(trailer), kShard); }).empty());
     }
 }
 
@@ -195,7 +182,7 @@ TEST(ShardFormatHeader, DecodeRefusesImpossibleNameLengths) {
     for (const std::uint16_t size : {std::uint16_t{0}, static_cast<std::uint16_t>(kMaxNameSize + 1), std::uint16_t{0xffff}}) {
         std::string header = encode_header({.end = false, .name = "x", .offset = 0, .length = 1});
         put_u16(header, 4, size);
-        EXPECT_FALSE(invalid_argument_message([&] { (void)decode_name_size(fixed_of(header), kShard); }).empty()) << size;
+        EXPECT_FALSE(error_message([&] { (void)decode_name_size(fixed_of(header), kShard); }).empty()) << size;
     }
     std::string longest = encode_header({.end = false, .name = "x", .offset = 0, .length = 1});
     put_u16(longest, 4, static_cast<std::uint16_t>(kMaxNameSize));
@@ -203,7 +190,7 @@ TEST(ShardFormatHeader, DecodeRefusesImpossibleNameLengths) {
     // A trailer has no name.
     std::string trailer = encode_header({.end = true, .name = "", .offset = 0, .length = 0});
     put_u16(trailer, 4, 1);
-    EXPECT_FALSE(invalid_argument_message([&] { (void)decode_name_size(fixed_of(trailer), kShard); }).empty());
+    EXPECT_FALSE(error_message([&] { (void)decode_name_size(fixed_of(trailer), kShard); }).empty());
 }
 
 // Every single-bit error in a header or its name must be refused, whichever field it hits:
@@ -222,7 +209,7 @@ TEST(ShardFormatHeader, EveryFlippedBitIsRefused) {
             std::string stream = header + following;
             stream[bit / 8] = static_cast<char>(stream[bit / 8] ^ (1 << (bit % 8)));
             const std::span<const char> fixed(stream.data(), kHeaderSize);
-            const std::string msg = invalid_argument_message([&] {
+            const std::string msg = error_message([&] {
                 const std::size_t name_size = decode_name_size(fixed, kShard);
                 (void)decode_header(fixed, std::string_view(stream).substr(kHeaderSize, name_size), kShard);
             });
@@ -237,7 +224,7 @@ TEST(ShardFormatHeader, DecodeRefusesNamesThatCouldLeaveTheDirectory) {
         const std::string header = forged_header(name, 0, 1);
         // The check itself is valid: it is the name that must be refused.
         ASSERT_EQ(decode_name_size(fixed_of(header), kShard), name.size());
-        const std::string msg = invalid_argument_message([&] { (void)decode_header(fixed_of(header), name_of_header(header), kShard); });
+        const std::string msg = error_message([&] { (void)decode_header(fixed_of(header), name_of_header(header), kShard); });
         EXPECT_NE(msg.find("not a plain file name"), std::string::npos) << name << ": " << msg;
         EXPECT_NE(msg.find(kShard), std::string::npos) << msg;
     }
@@ -256,7 +243,7 @@ TEST(ShardFormatHeader, DecodeRefusesARecordPast2To64) {
     constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
     for (const auto& [offset, length] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{{kMax, 1}, {1, kMax}, {kMax / 2 + 1, kMax / 2 + 1}, {kMax, kMax}}) {
         const std::string header = encode_header({.end = false, .name = "pages-1.img", .offset = offset, .length = length});
-        const std::string msg = invalid_argument_message([&] { (void)decode_header(fixed_of(header), name_of_header(header), kShard); });
+        const std::string msg = error_message([&] { (void)decode_header(fixed_of(header), name_of_header(header), kShard); });
         EXPECT_NE(msg.find("corrupted"), std::string::npos) << offset << "+" << length << ": " << msg;
     }
     // Reaching exactly 2^64 - 1 is still representable.

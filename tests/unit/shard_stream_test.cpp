@@ -30,6 +30,7 @@
 #include "images/shards/shard_unpack.hpp"
 #include "temp_dir.hpp"
 #include "test_bytes.hpp"
+#include "test_errors.hpp"
 #include "test_files.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -38,6 +39,7 @@ namespace cedana::images::shards {
 namespace {
 
 namespace fs = std::filesystem;
+using cedana::testing::error_message;
 using cedana::testing::random_bytes;
 using cedana::testing::read_file;
 using cedana::testing::TempDir;
@@ -111,21 +113,6 @@ std::map<std::string, std::string> files_of(const fs::path& dir) {
     return out;
 }
 
-// Runs `f`, which must throw cedana::Error of `kind`, and returns its message.
-template <typename F>
-std::string error_message(F&& f, ErrorKind kind = ErrorKind::invalid_argument) {
-    try {
-        f();
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), kind) << e.what();
-        return e.what();
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "expected cedana::Error, got another exception: " << e.what();
-        return {};
-    }
-    ADD_FAILURE() << "expected cedana::Error, nothing was thrown";
-    return {};
-}
 
 bool contains(const std::string& haystack, std::string_view needle) { return haystack.find(needle) != std::string::npos; }
 

@@ -44,6 +44,14 @@ bool plain_file_name(std::string_view name) {
     return true;
 }
 
+// `ext` exactly, dot included ("" for none).
+std::optional<Compression> compression_of_extension(std::string_view ext) {
+    for (const Compression c : {Compression::none, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd}) {
+        if (ext == shard_extension(c)) return c;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::array<char, kPreambleSize> encode_preamble(const Preamble& p) {
@@ -131,11 +139,13 @@ std::optional<int> shard_index(std::string_view file_name) {
     if (ec != std::errc() || end == rest.data() || index < 0) return std::nullopt;
     // No leading zeros: "img-01" is not shard 1.
     if (rest.front() == '0' && end - rest.data() > 1) return std::nullopt;
-    const std::string_view ext = rest.substr(static_cast<std::size_t>(end - rest.data()));
-    for (const Compression c : {Compression::none, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd}) {
-        if (ext == shard_extension(c)) return index;
-    }
-    return std::nullopt;
+    if (!compression_of_extension(rest.substr(static_cast<std::size_t>(end - rest.data())))) return std::nullopt;
+    return index;
+}
+
+std::optional<Compression> shard_compression(std::string_view file_name) {
+    const auto dot = file_name.find('.');
+    return compression_of_extension(dot == std::string_view::npos ? std::string_view() : file_name.substr(dot));
 }
 
 }  // namespace cedana::images::shards

@@ -69,5 +69,8 @@ std::string shard_name(int index, Compression c);
 std::string shard_extension(Compression c);
 // The index of a file named like a shard of any compression ("img-3.lz4" → 3), else nullopt.
 std::optional<int> shard_index(std::string_view file_name);
+// The compression a shard's extension names (none for no extension: none and tar alike), or
+// nullopt for an extension no shard has.
+std::optional<Compression> shard_compression(std::string_view file_name);
 
 }  // namespace cedana::images::shards

@@ -23,15 +23,6 @@ namespace {
 
 constexpr std::size_t kBuffer = 1u << 20;
 
-std::optional<Compression> compression_of_extension(const std::string& name) {
-    const auto dot = name.find('.');
-    const std::string ext = dot == std::string::npos ? "" : name.substr(dot);
-    for (const Compression c : {Compression::none, Compression::gzip, Compression::lz4, Compression::zlib, Compression::zstd}) {
-        if (ext == shard_extension(c)) return c;
-    }
-    return std::nullopt;
-}
-
 void write_all(int fd, const char* data, std::size_t size, std::uint64_t offset, const fs::path& path) {
     while (size > 0) {
         const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
@@ -94,7 +85,7 @@ std::optional<ShardLayout> find_shards(const fs::path& dir) {
         const std::string name = entry.path().filename().string();
         const auto index = shard_index(name);
         if (!index) continue;
-        const auto c = compression_of_extension(name);
+        const auto c = shard_compression(name);
         if (compression && c != compression) {
             fail(ErrorKind::invalid_argument, "{} holds shards of different compressions ({} and {}); a streamed checkpoint's shards are all alike",
                  dir.string(), found.begin()->second.filename().string(), name);
