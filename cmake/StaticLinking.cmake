@@ -17,7 +17,7 @@ pkg_check_modules(GRPC REQUIRED grpc++)
 # named here.
 set(_cedana_static_names
   grpc++ grpc upb re2 cares address_sorting gpr protobuf ssl crypto
-  archive sqlite3 zstd lz4 xxhash z)
+  archive sqlite3 zstd lz4 xxhash fuse3 z)
 foreach(_name IN LISTS GRPC_STATIC_LIBRARIES)
   if(_name MATCHES "^absl_")
     list(APPEND _cedana_static_names ${_name})
@@ -36,6 +36,7 @@ add_library(cedana_deps INTERFACE)
 target_link_libraries(cedana_deps INTERFACE
   "$<LINK_GROUP:RESCAN,${_cedana_static_archives}>" Threads::Threads ${CMAKE_DL_LIBS} rt m
   CLI11::CLI11 nlohmann_json::nlohmann_json fmt::fmt-header-only)
+target_include_directories(cedana_deps INTERFACE ${FUSE3_INCLUDE_DIRS})
 # spdlog and fmt as headers: Debian ships them only as shared C++ libraries, which would
 # bring back a second, shared libstdc++.
 target_compile_definitions(cedana_deps INTERFACE SPDLOG_FMT_EXTERNAL)

@@ -24,6 +24,7 @@
 #include "images/metadata.hpp"
 #include "jobs/process_state.hpp"
 #include "images/opened_checkpoint.hpp"
+#include "images/served/served_images.hpp"
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
@@ -108,7 +109,13 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
         for (const auto& [name, sum] : ctx.restore.meta->files) {
             if (images::is_memory_image(name)) memory_bytes += sum.size;
         }
-        if (memory_bytes < kBackgroundCheckFrom) {
+        if (auto* served = ctx.restore.checkpoint->served()) {
+            // Served images are hashed as CRIU reads them; the rest of the check is deferred
+            // to CRIU's notification, where nothing is left to read twice.
+            images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);
+            images::verify_image_sizes(dir, *ctx.restore.meta, images::ImageSet::memory);
+            ctx.restore.memory_check = std::async(std::launch::deferred, [served, files = ctx.restore.meta->files] { served->verify(files); });
+        } else if (memory_bytes < kBackgroundCheckFrom) {
             images::verify_images(dir, *ctx.restore.meta);
         } else {
             images::verify_images(dir, *ctx.restore.meta, images::ImageSet::all_but_memory);

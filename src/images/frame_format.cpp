@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -23,6 +24,9 @@ LZ4F_preferences_t lz4_preferences() {
     LZ4F_preferences_t prefs{};
     prefs.frameInfo.blockSizeID = LZ4F_max4MB;
     prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+    // Any value asks for the frame's real content size in its header: a restore finds
+    // where each frame's bytes belong without decoding them (served/archive_frames.hpp).
+    prefs.frameInfo.contentSize = 1;
     return prefs;
 }
 
@@ -126,6 +130,67 @@ std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string
     }
     frame.assign(input);
     return frame.size();
+}
+
+namespace {
+
+void lz4_decode(std::string_view frame, std::span<char> raw) {
+    struct Context {
+        LZ4F_dctx* dctx = nullptr;
+        Context() { LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION); }
+        ~Context() { LZ4F_freeDecompressionContext(dctx); }
+        Context(const Context&) = delete;
+        Context& operator=(const Context&) = delete;
+    };
+    thread_local Context ctx;
+    if (ctx.dctx == nullptr) throw std::runtime_error("cannot start lz4 decompression");
+    LZ4F_resetDecompressionContext(ctx.dctx);
+    std::size_t in = 0;
+    std::size_t out = 0;
+    for (;;) {
+        std::size_t in_size = frame.size() - in;
+        std::size_t out_size = raw.size() - out;
+        const std::size_t rc = LZ4F_decompress(ctx.dctx, raw.data() + out, &out_size, frame.data() + in, &in_size, nullptr);
+        if (LZ4F_isError(rc)) throw std::runtime_error(std::string("lz4: ") + LZ4F_getErrorName(rc));
+        in += in_size;
+        out += out_size;
+        if (rc == 0) break;
+        if (in_size == 0 && out_size == 0) throw std::runtime_error("the lz4 frame ends early or holds more than it should");
+    }
+    if (in != frame.size() || out != raw.size()) throw std::runtime_error("the lz4 frame is not of the size its index gives");
+}
+
+void zstd_decode(std::string_view frame, std::span<char> raw) {
+    const std::size_t rc = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+    if (ZSTD_isError(rc)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(rc));
+    if (rc != raw.size()) throw std::runtime_error("the zstd frame is not of the size its index gives");
+}
+
+void inflate_decode(std::string_view frame, std::span<char> raw, int window_bits) {
+    z_stream zs{};
+    if (inflateInit2(&zs, window_bits) != Z_OK) throw std::runtime_error("cannot start inflate");
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(frame.data()));
+    zs.avail_in = static_cast<uInt>(frame.size());
+    zs.next_out = reinterpret_cast<Bytef*>(raw.data());
+    zs.avail_out = static_cast<uInt>(raw.size());
+    const int rc = inflate(&zs, Z_FINISH);
+    const bool whole = rc == Z_STREAM_END && zs.avail_in == 0 && zs.avail_out == 0;
+    inflateEnd(&zs);
+    if (!whole) throw std::runtime_error(rc == Z_DATA_ERROR ? "the deflate data is damaged" : "the deflate frame is not of the size its index gives");
+}
+
+}  // namespace
+
+void decompress_frame(FrameCodec codec, std::string_view frame, std::span<char> raw) {
+    switch (codec) {
+        case FrameCodec::lz4: return lz4_decode(frame, raw);
+        case FrameCodec::zstd: return zstd_decode(frame, raw);
+        case FrameCodec::gzip: return inflate_decode(frame, raw, 15 + 16);
+        case FrameCodec::zlib: return inflate_decode(frame, raw, 15);
+        case FrameCodec::none: break;
+    }
+    if (frame.size() != raw.size()) throw std::runtime_error("the frame is not of the size its index gives");
+    std::copy(frame.begin(), frame.end(), raw.begin());
 }
 
 std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size) {

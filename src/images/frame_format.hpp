@@ -5,6 +5,7 @@
 // is known (a tar header whose size CRIU had not told yet).
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,10 @@ std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string
 // for it can be reserved before its content exists. raw must be at most 64 KiB.
 std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size);
 std::string stored_frame(FrameCodec codec, std::string_view raw);
+
+// Decodes one whole frame, `frame`, into `raw`, which has the frame's uncompressed size.
+// Throws std::runtime_error saying why when the frame is damaged or of another size: the
+// caller knows which file it came from.
+void decompress_frame(FrameCodec codec, std::string_view frame, std::span<char> raw);
 
 }  // namespace cedana::images

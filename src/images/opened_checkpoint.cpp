@@ -5,7 +5,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "images/archive.hpp"
+#include "images/served/served_archive.hpp"
+#include "images/served/served_images.hpp"
+#include "images/served/served_shards.hpp"
+#include "images/shards/shard_index.hpp"
 #include "images/shards/shard_unpack.hpp"
 #include "util/error.hpp"
 
@@ -41,9 +47,9 @@ OpenedCheckpoint::OpenedCheckpoint(const fs::path& path) : format_(detect(path))
     dir_ = scratch_;
     try {
         if (layout) {
-            shards::unpack_shards(*layout, scratch_);
+            open_streamed(*layout);
         } else {
-            unpack(path, format_, scratch_);
+            open_archive(path);
         }
     } catch (...) {
         std::error_code ec;
@@ -52,7 +58,40 @@ OpenedCheckpoint::OpenedCheckpoint(const fs::path& path) : format_(detect(path))
     }
 }
 
+// img-0 first: it carries the index of where the memory images lie in the other shards.
+// Without FUSE (not root, no /dev/fuse) they are extracted like the rest.
+void OpenedCheckpoint::open_streamed(const shards::ShardLayout& layout) {
+    const int count = static_cast<int>(layout.shards.size());
+    const auto index = shards::unpack_shards(layout, scratch_, shards::ShardSelection::first);
+    if (index) {
+        try {
+            served_ = served::serve_shards(layout, shards::decode_index(*index, count), scratch_);
+            spdlog::info("serving the memory images of {} straight from its {} shards", layout.shards.front().parent_path().string(), count);
+            return;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::unavailable) throw;
+            spdlog::info("extracting the memory images of {}: {}", layout.shards.front().parent_path().string(), e.what());
+        }
+    }
+    shards::unpack_shards(layout, scratch_);
+}
+
+void OpenedCheckpoint::open_archive(const fs::path& path) {
+    try {
+        served_ = served::serve_archive(path, format_, scratch_);
+        if (served_) {
+            spdlog::info("serving the memory images of {} straight from the archive", path.string());
+            return;
+        }
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::unavailable) throw;
+        spdlog::info("extracting the memory images of {}: {}", path.string(), e.what());
+    }
+    unpack(path, format_, scratch_);
+}
+
 OpenedCheckpoint::~OpenedCheckpoint() {
+    served_.reset();
     if (scratch_.empty()) return;
     std::error_code ec;
     fs::remove_all(scratch_, ec);

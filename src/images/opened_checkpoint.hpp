@@ -1,13 +1,23 @@
 #pragma once
 // A checkpoint ready to read: a directory as it is, or an archive or a streamed checkpoint's
 // shards (images/shards/) extracted (safely, see archive.hpp) into a scratch directory
-// beside it that is removed again on destruction.
+// beside it that is removed again on destruction. The memory images of a streamed checkpoint
+// or of a .tar, .tar.lz4 or .tar.zst archive are not extracted: they are served from the
+// shards or the archive (images/served/) where FUSE can be used.
 
 #include <filesystem>
+#include <memory>
 
 #include "images/compression.hpp"
 
 namespace cedana::images {
+
+namespace served {
+class ServedImages;
+}
+namespace shards {
+struct ShardLayout;
+}
 
 class OpenedCheckpoint {
 public:
@@ -23,12 +33,18 @@ public:
     [[nodiscard]] Compression format() const { return format_; }
     // A directory of shards (dump --streams): format() is the shards' compression.
     [[nodiscard]] bool streamed() const { return streamed_; }
+    // The memory images served from the shards, or null when they were extracted.
+    [[nodiscard]] served::ServedImages* served() const { return served_.get(); }
 
 private:
+    void open_streamed(const shards::ShardLayout& layout);
+    void open_archive(const std::filesystem::path& path);
+
     Compression format_;
     bool streamed_ = false;
     std::filesystem::path dir_;
     std::filesystem::path scratch_;
+    std::unique_ptr<served::ServedImages> served_;  // unmounted before scratch_ goes
 };
 
 }  // namespace cedana::images

@@ -137,6 +137,11 @@ void ParallelFrameWriter::write_out(const char* data, std::size_t size) {
     }
 }
 
+std::vector<FrameSpan> ParallelFrameWriter::frames() const {
+    const std::lock_guard lock(mutex_);
+    return spans_;
+}
+
 void ParallelFrameWriter::write_loop() {
     for (;;) {
         Job* job = nullptr;
@@ -165,6 +170,9 @@ void ParallelFrameWriter::write_loop() {
         {
             const std::lock_guard lock(mutex_);
             if (job->gap) gaps_[*job->gap] = {at, job->gap_raw_size};
+            const std::uint64_t raw_size = job->gap ? job->gap_raw_size : job->used;
+            spans_.push_back({.raw_offset = raw_offset_, .raw_size = raw_size, .file_offset = at, .file_size = offset_ - at});
+            raw_offset_ += raw_size;
             spare_.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }

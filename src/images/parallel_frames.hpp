@@ -26,6 +26,17 @@
 
 namespace cedana::images {
 
+// Where one frame landed: `raw_size` bytes of the stream from `raw_offset` on, written as
+// `file_size` bytes at `file_offset`. With these a frame is found and decoded on its own.
+struct FrameSpan {
+    std::uint64_t raw_offset = 0;
+    std::uint64_t raw_size = 0;
+    std::uint64_t file_offset = 0;
+    std::uint64_t file_size = 0;
+
+    bool operator==(const FrameSpan&) const = default;
+};
+
 class ParallelFrameWriter final : public StreamSink {
 public:
     // Writes to `fd`, from its current offset on; the caller keeps the descriptor open.
@@ -53,6 +64,8 @@ public:
 
     // Writes everything given so far. Throws cedana::Error when writing failed.
     void finish() override;
+    // Every frame written, in order; complete once finish() returned.
+    [[nodiscard]] std::vector<FrameSpan> frames() const;
 
 private:
     // One chunk and its frame, or a reserved gap. Buffers are recycled: fresh 4 MiB
@@ -83,7 +96,10 @@ private:
     Gap next_gap_ = 0;
     std::size_t window_;
 
-    std::mutex mutex_;
+    std::uint64_t raw_offset_ = 0;  // the writer thread's
+    std::vector<FrameSpan> spans_;
+
+    mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<std::unique_ptr<Job>> queue_;  // in output order: compressing, compressed
     std::vector<std::unique_ptr<Job>> spare_;

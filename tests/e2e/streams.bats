@@ -306,6 +306,80 @@ memory_shards_started() {
     stop_daemon
 }
 
+# The FUSE mounts that serve a restore's memory images (images/served/), by mount point.
+served_mounts() {
+    awk '$0 ~ / - fuse\.cedana / { print $5 }' /proc/self/mountinfo
+}
+
+@test "a streamed restore reads the memory straight from the shards: the daemon says so, and no mount or scratch is left, also after a failure" {
+    [ -e /dev/fuse ] || skip "no /dev/fuse: the memory images are extracted instead"
+    start_daemon
+    start_big_process 24
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --name cp --compression zstd --streams 3
+    assert_success
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+    local bad before
+    bad=$(copy_checkpoint "$TEST_DIR/ckpt/cp" bad)
+    before=$(line_count "$TEST_DIR/big.out")
+
+    cedana_restore "$TEST_DIR/ckpt/cp"
+    assert_success
+    assert_ticks_go_on "$before"
+    run grep -c "serving the memory images of $TEST_DIR/ckpt/cp straight from its 3 shards" "$DAEMON_LOG"
+    assert_output 1
+    run served_mounts
+    assert_output ""
+    assert_entries "$TEST_DIR/ckpt" cp
+    kill_restored "$PID"
+
+    # A frame damaged in the middle of a memory shard: CRIU's read of it fails, the restore
+    # names the shard, and the mount goes with the scratch.
+    flip_middle "$bad/img-2.zst"
+    restore_fails "$bad" "$PID" "shard img-2.zst is corrupted|fails its checksum"
+    run served_mounts
+    assert_output ""
+    stop_daemon
+}
+
+@test "an lz4, zstd or tar archive's memory is served from the archive itself, a gzip one's extracted; each restores and a damaged one fails" {
+    [ -e /dev/fuse ] || skip "no /dev/fuse: the memory images are extracted instead"
+    start_daemon
+    local format archive before bad
+    for format in lz4 zstd tar gzip; do
+        start_big_process 12
+        cedana_dump "$PID" --dir "$TEST_DIR/$format" --name cp --compression "$format"
+        assert_success
+        archive=$(ls "$TEST_DIR/$format"/cp.tar*)
+        wait "$PID" || true
+        wait_pid_gone "$PID"
+        mkdir -p "$TEST_DIR/bad-$format"
+        cp "$archive" "$TEST_DIR/bad-$format/"
+        before=$(line_count "$TEST_DIR/big.out")
+        cedana_restore "$archive"
+        assert_success
+        assert_ticks_go_on "$before"
+        run grep -c "serving the memory images of $archive straight from the archive" "$DAEMON_LOG"
+        if [ "$format" = gzip ]; then assert_output 0; else assert_output 1; fi
+        run served_mounts
+        assert_output ""
+        kill_restored "$PID"
+
+        bad=$TEST_DIR/bad-$format/$(basename "$archive")
+        flip_middle "$bad"
+        # A failure CRIU met leaves its log beside the archive, and nothing else.
+        cedana_restore "$bad"
+        assert_failure
+        assert_output --regexp "is corrupted|fails its checksum"
+        assert_nothing_restored "$PID"
+        run bash -c "ls -A '$TEST_DIR/bad-$format' | grep -v '\.restore\.log$'"
+        assert_output "$(basename "$archive")"
+        run served_mounts
+        assert_output ""
+    done
+    stop_daemon
+}
+
 # ---------------------------------------------------------------------------
 # Jobs, --leave-running, configuration, --no-server, inspect
 

@@ -148,4 +148,16 @@ std::optional<Compression> shard_compression(std::string_view file_name) {
     return compression_of_extension(dot == std::string_view::npos ? std::string_view() : file_name.substr(dot));
 }
 
+FrameCodec shard_codec(Compression c) {
+    switch (c) {
+        case Compression::none:
+        case Compression::tar: return FrameCodec::none;
+        case Compression::lz4: return FrameCodec::lz4;
+        case Compression::zstd: return FrameCodec::zstd;
+        case Compression::gzip: return FrameCodec::gzip;
+        case Compression::zlib: return FrameCodec::zlib;
+    }
+    return FrameCodec::none;
+}
+
 }  // namespace cedana::images::shards

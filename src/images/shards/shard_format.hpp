@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "images/compression.hpp"
+#include "images/frame_format.hpp"
 
 namespace cedana::images::shards {
 
@@ -67,6 +68,8 @@ Header decode_header(std::span<const char> fixed, std::string_view name, std::st
 // have none.
 std::string shard_name(int index, Compression c);
 std::string shard_extension(Compression c);
+// How a shard of compression `c` is framed (none and tar: the bytes as they are).
+FrameCodec shard_codec(Compression c);
 // The index of a file named like a shard of any compression ("img-3.lz4" → 3), else nullopt.
 std::optional<int> shard_index(std::string_view file_name);
 // The compression a shard's extension names (none for no extension: none and tar alike), or

@@ -11,6 +11,7 @@
 
 #include "images/frame_format.hpp"
 #include "images/parallel_frames.hpp"
+#include "images/shards/shard_index.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -31,18 +32,6 @@ constexpr std::size_t kBuffered = 16u << 20;
 constexpr std::size_t kMinChunk = 256u << 10;
 constexpr std::size_t kWindow = 2;
 
-FrameCodec codec_of(Compression c) {
-    switch (c) {
-        case Compression::none:
-        case Compression::tar: return FrameCodec::none;
-        case Compression::lz4: return FrameCodec::lz4;
-        case Compression::zstd: return FrameCodec::zstd;
-        case Compression::gzip: return FrameCodec::gzip;
-        case Compression::zlib: return FrameCodec::zlib;
-    }
-    return FrameCodec::none;
-}
-
 DumpId new_id() {
     std::random_device random;
     DumpId id{};
@@ -58,6 +47,7 @@ struct ShardSet::Shard {
     std::unique_ptr<ParallelFrameWriter> frames;
     std::uint64_t records = 0;
     std::uint64_t bytes = 0;
+    std::uint64_t raw = 0;  // the stream's length so far
 };
 
 ShardSet::ShardSet(const fs::path& dir, int count, Compression c) : dir_(dir), scratch_(kScratch) {
@@ -70,9 +60,10 @@ ShardSet::ShardSet(const fs::path& dir, int count, Compression c) : dir_(dir), s
         const fs::path path = dir / shard->name;
         shard->fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!shard->fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
-        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), codec_of(c), chunk, kWindow);
+        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), shard_codec(c), chunk, kWindow);
         const auto preamble = encode_preamble({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count), id});
         shard->frames->write(preamble.data(), preamble.size());
+        shard->raw = preamble.size();
         shards_.push_back(std::move(shard));
     }
 }
@@ -90,8 +81,15 @@ void ShardSet::put(int index, std::string_view name, std::uint64_t offset, std::
     const std::string header = encode_header({.end = false, .name = std::string(name), .offset = offset, .length = data.size()});
     s.frames->write(header.data(), header.size());
     s.frames->write(data.data(), data.size());
+    note_piece(index, name, offset, s.raw + header.size(), data.size());
+    s.raw += header.size() + data.size();
     ++s.records;
     s.bytes += data.size();
+}
+
+void ShardSet::note_piece(int index, std::string_view name, std::uint64_t offset, std::uint64_t raw, std::uint64_t length) {
+    if (index == 0) return;
+    pieces_[std::string(name)].push_back({.offset = offset, .length = length, .shard = index, .raw = raw});
 }
 
 ssize_t ShardSet::read_into(int index, std::string_view name, std::uint64_t offset, int fd, std::size_t max, const Seen& seen) {
@@ -114,6 +112,8 @@ ssize_t ShardSet::read_into(int index, std::string_view name, std::uint64_t offs
         encode_header({.end = false, .name = std::string(name), .offset = offset, .length = static_cast<std::uint64_t>(n)});
     std::memcpy(room.data(), header.data(), header.size());
     s.frames->commit(header_size + static_cast<std::size_t>(n));
+    note_piece(index, name, offset, s.raw + header_size, static_cast<std::uint64_t>(n));
+    s.raw += header_size + static_cast<std::uint64_t>(n);
     ++s.records;
     s.bytes += static_cast<std::uint64_t>(n);
     return n;
@@ -136,11 +136,24 @@ void ShardSet::put_file(int index, const fs::path& path) {
 }
 
 void ShardSet::finish() {
-    for (auto& s : shards_) {
-        const std::string trailer = encode_header({.end = true, .name = "", .offset = s->records, .length = s->bytes});
-        s->frames->write(trailer.data(), trailer.size());
+    const auto end = [](Shard& s) {
+        const std::string trailer = encode_header({.end = true, .name = "", .offset = s.records, .length = s.bytes});
+        s.frames->write(trailer.data(), trailer.size());
+    };
+    for (std::size_t i = 1; i < shards_.size(); ++i) end(*shards_[i]);
+    ShardIndex index;
+    for (std::size_t i = 1; i < shards_.size(); ++i) {
+        Shard& s = *shards_[i];
+        s.frames->finish();
+        struct stat st{};
+        if (::fstat(s.fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", (dir_ / s.name).string(), std::strerror(errno));
+        index.streams.push_back({.shard = static_cast<int>(i), .file_size = static_cast<std::uint64_t>(st.st_size), .frames = s.frames->frames()});
     }
-    for (auto& s : shards_) s->frames->finish();
+    index.files = std::move(pieces_);
+    const std::string text = encode_index(index);
+    put(0, kIndexFile, 0, {text.data(), text.size()});
+    end(*shards_[0]);
+    shards_[0]->frames->finish();
 }
 
 std::uint64_t ShardSet::size() const {

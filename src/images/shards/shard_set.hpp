@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "images/compression.hpp"
 #include "images/shards/shard_format.hpp"
+#include "images/shards/shard_index.hpp"
 
 namespace cedana::images::shards {
 
@@ -47,16 +49,19 @@ public:
     // The whole regular file `path` as records of shard `index`, named as the file.
     void put_file(int index, const std::filesystem::path& path);
 
-    // Ends every shard with its trailer and writes everything out. Throws cedana::Error.
+    // Ends every shard with its trailer and writes everything out, the memory shards first
+    // so that img-0 can carry their index (shard_index.hpp). Throws cedana::Error.
     void finish();
     // The shards' total size once finished.
     [[nodiscard]] std::uint64_t size() const;
 
 private:
     struct Shard;
+    void note_piece(int index, std::string_view name, std::uint64_t offset, std::uint64_t raw, std::uint64_t length);
     std::filesystem::path dir_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<char> scratch_;
+    std::map<std::string, std::vector<ShardIndex::Piece>> pieces_;
 };
 
 }  // namespace cedana::images::shards

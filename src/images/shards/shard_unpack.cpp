@@ -11,6 +11,7 @@
 #include <string>
 
 #include "images/shards/shard_format.hpp"
+#include "images/shards/shard_index.hpp"
 #include "images/shards/shard_source.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kBuffer = 1u << 20;
+// Some 100 bytes per MiB of memory: 64 MiB describes far more memory than a machine has.
+constexpr std::uint64_t kMaxIndex = 64ull << 20;
 
 void write_all(int fd, const char* data, std::size_t size, std::uint64_t offset, const fs::path& path) {
     while (size > 0) {
@@ -34,8 +37,8 @@ void write_all(int fd, const char* data, std::size_t size, std::uint64_t offset,
     }
 }
 
-// Decodes one shard, its preamble already read, into `dest`.
-void unpack_one(ShardSource& source, const fs::path& dest) {
+// Decodes one shard, its preamble already read, into `dest`; the index goes to `index`.
+void unpack_one(ShardSource& source, const fs::path& dest, std::optional<std::string>* index) {
     std::map<std::string, util::UniqueFd> files;
     std::vector<char> buffer(kBuffer);
     std::uint64_t records = 0;
@@ -53,6 +56,17 @@ void unpack_one(ShardSource& source, const fs::path& dest) {
             }
             if (source.read(buffer.data(), 1) != 0) fail(ErrorKind::invalid_argument, "shard {} is corrupted: it goes on after its trailer", source.name());
             return;
+        }
+        if (index != nullptr && h.name == kIndexFile) {
+            if (!*index) index->emplace();
+            if (h.offset != (*index)->size() || h.length > kMaxIndex - h.offset) {
+                fail(ErrorKind::invalid_argument, "shard {} is corrupted: its index of the memory images is out of order or too large", source.name());
+            }
+            (*index)->resize(h.offset + h.length);
+            source.read_exactly((*index)->data() + h.offset, h.length, "inside the index of the memory images");
+            ++records;
+            bytes += h.length;
+            continue;
         }
         auto& fd = files[h.name];
         const fs::path path = dest / h.name;
@@ -110,7 +124,7 @@ std::optional<ShardLayout> find_shards(const fs::path& dir) {
     return layout;
 }
 
-void unpack_shards(const ShardLayout& layout, const fs::path& dest) {
+std::optional<std::string> unpack_shards(const ShardLayout& layout, const fs::path& dest, ShardSelection which) {
     std::vector<std::unique_ptr<ShardSource>> sources;
     std::optional<Preamble> first;
     for (std::size_t i = 0; i < layout.shards.size(); ++i) {
@@ -134,7 +148,13 @@ void unpack_shards(const ShardLayout& layout, const fs::path& dest) {
         sources.push_back(std::move(source));
     }
     std::vector<std::future<void>> running;
-    for (auto& source : sources) running.push_back(std::async(std::launch::async, [&source, &dest] { unpack_one(*source, dest); }));
+    if (which == ShardSelection::first) sources.resize(1);
+    std::optional<std::string> index;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        running.push_back(std::async(std::launch::async, [&source = sources[i], &dest, into = i == 0 ? &index : nullptr] {
+            unpack_one(*source, dest, into);
+        }));
+    }
     std::exception_ptr error;
     for (auto& r : running) {
         try {
@@ -144,6 +164,7 @@ void unpack_shards(const ShardLayout& layout, const fs::path& dest) {
         }
     }
     if (error) std::rethrow_exception(error);
+    return index;
 }
 
 }  // namespace cedana::images::shards

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "images/compression.hpp"
@@ -20,9 +21,15 @@ struct ShardLayout {
 // different compressions.
 std::optional<ShardLayout> find_shards(const std::filesystem::path& dir);
 
-// Writes the files the shards hold into `dest` (existing, empty). Throws
-// cedana::Error(invalid_argument) naming the shard that is missing, truncated, corrupted or
-// from another dump; what was written by then is the caller's to remove.
-void unpack_shards(const ShardLayout& layout, const std::filesystem::path& dest);
+// Which shards unpack_shards() decodes: all, or img-0 alone (the memory images are then
+// served from the others, images/served/); every shard's preamble is checked either way.
+enum class ShardSelection { all, first };
+
+// Writes the files the shards hold into `dest` (existing, empty) and returns img-0's index
+// of the memory images (shard_index.hpp), which is kept out of `dest`; nullopt when img-0
+// has none. Throws cedana::Error(invalid_argument) naming the shard that is missing,
+// truncated, corrupted or from another dump; what was written by then is the caller's to
+// remove.
+std::optional<std::string> unpack_shards(const ShardLayout& layout, const std::filesystem::path& dest, ShardSelection which = ShardSelection::all);
 
 }  // namespace cedana::images::shards

@@ -1,0 +1,88 @@
+#include "images/served/frame_stream.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "util/error.hpp"
+
+namespace cedana::images::served {
+
+namespace fs = std::filesystem;
+
+FrameStream::FrameStream(const fs::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames)
+    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), name_(std::move(name)), codec_(codec), frames_(std::move(frames)) {
+    if (!fd_) fail(ErrorKind::not_found, "cannot open shard {}: {}", path.string(), std::strerror(errno));
+}
+
+// Frames decoding ahead are waited for here, not left to run on a stream that is gone.
+FrameStream::~FrameStream() {
+    for (auto& [index, pending] : cache_) pending.wait();
+}
+
+Frame FrameStream::decode(std::size_t index) const {
+    const FrameSpan& span = frames_[index];
+    std::vector<char> packed(codec_ == FrameCodec::none ? 0 : span.file_size);
+    auto raw = std::make_shared<std::vector<char>>(span.raw_size);
+    char* into = codec_ == FrameCodec::none ? raw->data() : packed.data();
+    const std::size_t want = static_cast<std::size_t>(span.file_size);
+    std::size_t got = 0;
+    while (got < want) {
+        const ssize_t n = ::pread(fd_.get(), into + got, want - got, static_cast<off_t>(span.file_offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read shard {}: {}", name_, std::strerror(errno));
+        if (n == 0) fail(ErrorKind::invalid_argument, "shard {} is truncated: it ends inside a frame; the checkpoint is incomplete", name_);
+        got += static_cast<std::size_t>(n);
+    }
+    if (codec_ != FrameCodec::none) {
+        try {
+            decompress_frame(codec_, {packed.data(), packed.size()}, {raw->data(), raw->size()});
+        } catch (const std::runtime_error& e) {
+            fail(ErrorKind::invalid_argument, "shard {} is corrupted: its frame at byte {} does not decode ({})", name_, span.file_offset, e.what());
+        }
+    }
+    return raw;
+}
+
+std::shared_future<Frame> FrameStream::frame(std::size_t index) {
+    const auto it = std::find_if(cache_.begin(), cache_.end(), [index](const auto& entry) { return entry.first == index; });
+    if (it != cache_.end()) {
+        cache_.splice(cache_.begin(), cache_, it);
+        return cache_.front().second;
+    }
+    cache_.emplace_front(index, std::async(std::launch::async, [this, index] { return decode(index); }).share());
+    return cache_.front().second;
+}
+
+void FrameStream::read(std::uint64_t raw, std::uint64_t size, std::vector<Slice>& out) {
+    auto first = std::upper_bound(frames_.begin(), frames_.end(), raw, [](std::uint64_t at, const FrameSpan& f) { return at < f.raw_offset; });
+    if (first == frames_.begin()) fail(ErrorKind::internal, "shard {}: no frame holds byte {}", name_, raw);
+    std::size_t index = static_cast<std::size_t>(first - frames_.begin()) - 1;
+    while (size > 0) {
+        if (index >= frames_.size()) fail(ErrorKind::invalid_argument, "shard {} ends before byte {} its index points to", name_, raw);
+        std::shared_future<Frame> wanted;
+        {
+            const std::lock_guard lock(mutex_);
+            wanted = frame(index);
+            for (std::size_t ahead = 1; ahead <= kAhead && index + ahead < frames_.size(); ++ahead) frame(index + ahead);
+            while (cache_.size() > kCached + kAhead) {
+                cache_.back().second.wait();
+                cache_.pop_back();
+            }
+        }
+        const Frame data = wanted.get();
+        const FrameSpan& span = frames_[index];
+        const std::uint64_t at = raw - span.raw_offset;
+        const std::uint64_t take = std::min(size, span.raw_size - at);
+        if (take > 0) out.push_back({.frame = data, .data = data->data() + at, .size = static_cast<std::size_t>(take)});
+        raw += take;
+        size -= take;
+        ++index;
+    }
+}
+
+}  // namespace cedana::images::served

@@ -1,0 +1,65 @@
+#pragma once
+// Random access to a file of independent frames (a shard of a streamed checkpoint) by
+// offset in its uncompressed stream: a read decodes only the frames it touches, and starts
+// decoding the next few on other threads, since CRIU reads an image front to back.
+//
+// Memory bound: kCached decoded frames (at most 4 MiB each) plus those being decoded ahead.
+
+#include <cstdint>
+#include <filesystem>
+#include <future>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "images/frame_format.hpp"
+#include "images/parallel_frames.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cedana::images::served {
+
+using Frame = std::shared_ptr<const std::vector<char>>;
+
+// Bytes of a decoded frame, kept alive by `frame` while they are used.
+struct Slice {
+    Frame frame;
+    const char* data = nullptr;
+    std::size_t size = 0;
+};
+
+class FrameStream {
+public:
+    static constexpr std::size_t kAhead = 2;
+    static constexpr std::size_t kCached = 4;
+
+    // `name` is how errors call the file (its shard name). Throws cedana::Error when it
+    // cannot be opened.
+    FrameStream(const std::filesystem::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames);
+    ~FrameStream();
+    FrameStream(const FrameStream&) = delete;
+    FrameStream& operator=(const FrameStream&) = delete;
+
+    // `size` bytes from stream offset `raw` on, appended to `out` as slices of decoded
+    // frames. Throws cedana::Error(invalid_argument) naming the file when a frame is
+    // truncated or damaged.
+    void read(std::uint64_t raw, std::uint64_t size, std::vector<Slice>& out);
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+
+private:
+    std::shared_future<Frame> frame(std::size_t index);
+    Frame decode(std::size_t index) const;
+
+    util::UniqueFd fd_;
+    std::string name_;
+    FrameCodec codec_;
+    std::vector<FrameSpan> frames_;
+
+    std::mutex mutex_;
+    std::list<std::pair<std::size_t, std::shared_future<Frame>>> cache_;  // most recent first
+};
+
+}  // namespace cedana::images::served

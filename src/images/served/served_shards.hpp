@@ -1,0 +1,20 @@
+#pragma once
+// A streamed checkpoint's memory images served from its shards, as img-0's index
+// (shards/shard_index.hpp) says where every byte of them lies.
+
+#include <filesystem>
+#include <memory>
+
+#include "images/served/served_images.hpp"
+#include "images/shards/shard_index.hpp"
+#include "images/shards/shard_unpack.hpp"
+
+namespace cedana::images::served {
+
+// Serves the images `index` describes as files of `dir`. Throws cedana::Error
+// (invalid_argument) when a shard is shorter or longer than its dump wrote it (before
+// anything is served: CRIU would meet the hole in the middle of restoring memory), and
+// cedana::Error(unavailable) when FUSE cannot be used here.
+std::unique_ptr<ServedImages> serve_shards(const shards::ShardLayout& layout, shards::ShardIndex index, const std::filesystem::path& dir);
+
+}  // namespace cedana::images::served
