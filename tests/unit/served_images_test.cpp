@@ -210,13 +210,13 @@ TEST(ServedStreams, ADamagedFrameNamesItsShard) {
         const std::string junk(64, '\x5a');
         f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
     }
-    FrameStream frames(shard, "img-1.zst", FrameCodec::zstd, index.streams[0].frames);
+    FrameStream frames(shard, "shard img-1.zst", FrameCodec::zstd, index.streams[0].frames);
     std::vector<Slice> slices;
     const std::string message = error_message([&] { frames.read(frame.raw_offset, 10, slices); });
     EXPECT_TRUE(contains(message, "shard img-1.zst is corrupted")) << message;
 
     fs::resize_file(shard, frame.file_offset + 3);
-    FrameStream cut(shard, "img-1.zst", FrameCodec::zstd, index.streams[0].frames);
+    FrameStream cut(shard, "shard img-1.zst", FrameCodec::zstd, index.streams[0].frames);
     const std::string truncated = error_message([&] { cut.read(frame.raw_offset, 10, slices); });
     EXPECT_TRUE(contains(truncated, "shard img-1.zst is truncated")) << truncated;
 }

@@ -14,9 +14,39 @@ namespace cedana::images::served {
 
 namespace fs = std::filesystem;
 
+struct FrameStream::Buffers {
+    // The cache, the frames decoded ahead, those in replies being sent, and the packed
+    // frames being decoded.
+    static constexpr std::size_t kKept = 2 * (kCached + kAhead) + 2;
+
+    std::mutex mutex;
+    std::vector<std::unique_ptr<std::vector<char>>> free;
+
+    // Sized `size`; a buffer used before keeps its bytes (they are all overwritten).
+    std::unique_ptr<std::vector<char>> take(std::size_t size) {
+        std::unique_ptr<std::vector<char>> buffer;
+        {
+            const std::lock_guard lock(mutex);
+            if (!free.empty()) {
+                buffer = std::move(free.back());
+                free.pop_back();
+            }
+        }
+        if (!buffer) buffer = std::make_unique<std::vector<char>>();
+        buffer->resize(size);
+        return buffer;
+    }
+
+    void give(std::unique_ptr<std::vector<char>> buffer) {
+        const std::lock_guard lock(mutex);
+        if (free.size() < kKept) free.push_back(std::move(buffer));
+    }
+};
+
 FrameStream::FrameStream(const fs::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames)
-    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), name_(std::move(name)), codec_(codec), frames_(std::move(frames)) {
-    if (!fd_) fail(ErrorKind::not_found, "cannot open shard {}: {}", path.string(), std::strerror(errno));
+    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), name_(std::move(name)), codec_(codec), frames_(std::move(frames)),
+      buffers_(std::make_shared<Buffers>()) {
+    if (!fd_) fail(ErrorKind::not_found, "cannot open {}: {}", name_, std::strerror(errno));
 }
 
 // Frames decoding ahead are waited for here, not left to run on a stream that is gone.
@@ -26,26 +56,30 @@ FrameStream::~FrameStream() {
 
 Frame FrameStream::decode(std::size_t index) const {
     const FrameSpan& span = frames_[index];
-    std::vector<char> packed(codec_ == FrameCodec::none ? 0 : span.file_size);
-    auto raw = std::make_shared<std::vector<char>>(span.raw_size);
-    char* into = codec_ == FrameCodec::none ? raw->data() : packed.data();
+    auto packed = buffers_->take(codec_ == FrameCodec::none ? 0 : span.file_size);
+    auto raw = buffers_->take(span.raw_size);
+    char* into = codec_ == FrameCodec::none ? raw->data() : packed->data();
     const std::size_t want = static_cast<std::size_t>(span.file_size);
     std::size_t got = 0;
     while (got < want) {
         const ssize_t n = ::pread(fd_.get(), into + got, want - got, static_cast<off_t>(span.file_offset + got));
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read shard {}: {}", name_, std::strerror(errno));
-        if (n == 0) fail(ErrorKind::invalid_argument, "shard {} is truncated: it ends inside a frame; the checkpoint is incomplete", name_);
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", name_, std::strerror(errno));
+        if (n == 0) fail(ErrorKind::invalid_argument, "{} is truncated: it ends inside a frame; the checkpoint is incomplete", name_);
         got += static_cast<std::size_t>(n);
     }
     if (codec_ != FrameCodec::none) {
         try {
-            decompress_frame(codec_, {packed.data(), packed.size()}, {raw->data(), raw->size()});
+            decompress_frame(codec_, {packed->data(), packed->size()}, {raw->data(), raw->size()});
         } catch (const std::runtime_error& e) {
-            fail(ErrorKind::invalid_argument, "shard {} is corrupted: its frame at byte {} does not decode ({})", name_, span.file_offset, e.what());
+            fail(ErrorKind::invalid_argument, "{} is corrupted: its frame at byte {} does not decode ({})", name_, span.file_offset, e.what());
         }
+        buffers_->give(std::move(packed));
     }
-    return raw;
+    // Back to the buffers once the cache and every reply are done with it.
+    return Frame(raw.release(), [buffers = buffers_](const std::vector<char>* done) {
+        buffers->give(std::unique_ptr<std::vector<char>>(const_cast<std::vector<char>*>(done)));
+    });
 }
 
 std::shared_future<Frame> FrameStream::frame(std::size_t index) {
@@ -60,10 +94,10 @@ std::shared_future<Frame> FrameStream::frame(std::size_t index) {
 
 void FrameStream::read(std::uint64_t raw, std::uint64_t size, std::vector<Slice>& out) {
     auto first = std::upper_bound(frames_.begin(), frames_.end(), raw, [](std::uint64_t at, const FrameSpan& f) { return at < f.raw_offset; });
-    if (first == frames_.begin()) fail(ErrorKind::internal, "shard {}: no frame holds byte {}", name_, raw);
+    if (first == frames_.begin()) fail(ErrorKind::internal, "{}: no frame holds byte {}", name_, raw);
     std::size_t index = static_cast<std::size_t>(first - frames_.begin()) - 1;
     while (size > 0) {
-        if (index >= frames_.size()) fail(ErrorKind::invalid_argument, "shard {} ends before byte {} its index points to", name_, raw);
+        if (index >= frames_.size()) fail(ErrorKind::invalid_argument, "{} ends before byte {} its index points to", name_, raw);
         std::shared_future<Frame> wanted;
         {
             const std::lock_guard lock(mutex_);

@@ -35,8 +35,8 @@ public:
     static constexpr std::size_t kAhead = 2;
     static constexpr std::size_t kCached = 4;
 
-    // `name` is how errors call the file (its shard name). Throws cedana::Error when it
-    // cannot be opened.
+    // `name` is how errors call the file ("shard img-1.lz4", "checkpoint /x/cp.tar.zst").
+    // Throws cedana::Error when it cannot be opened.
     FrameStream(const std::filesystem::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames);
     ~FrameStream();
     FrameStream(const FrameStream&) = delete;
@@ -49,6 +49,12 @@ public:
 
     [[nodiscard]] const std::string& name() const { return name_; }
 
+    // Decoded frames' buffers, used again: a fresh 4 MiB buffer per frame would be a fresh
+    // mapping, zeroed and faulted in page by page, a second pass over the memory that
+    // costs as much as the restore's own (on this VM, touching pages the guest has not
+    // used lately is what a restore mostly waits for).
+    struct Buffers;
+
 private:
     std::shared_future<Frame> frame(std::size_t index);
     Frame decode(std::size_t index) const;
@@ -57,6 +63,7 @@ private:
     std::string name_;
     FrameCodec codec_;
     std::vector<FrameSpan> frames_;
+    std::shared_ptr<Buffers> buffers_;  // shared with the frames that go back to it
 
     std::mutex mutex_;
     std::list<std::pair<std::size_t, std::shared_future<Frame>>> cache_;  // most recent first

@@ -120,7 +120,7 @@ std::unique_ptr<ServedImages> serve_archive(const fs::path& archive, Compression
     auto frames = archive_frames(archive, c);
     if (!frames || frames->empty()) return nullptr;
     const std::uint64_t total = frames->back().raw_offset + frames->back().raw_size;
-    auto stream = std::make_unique<FrameStream>(archive, archive.filename().string(), *streamed_codec(c), std::move(*frames));
+    auto stream = std::make_unique<FrameStream>(archive, "checkpoint " + archive.string(), *streamed_codec(c), std::move(*frames));
     std::optional<std::vector<Entry>> entries;
     try {
         entries = tar_entries(*stream, total);

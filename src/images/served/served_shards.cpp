@@ -34,7 +34,7 @@ std::unique_ptr<ServedImages> serve_shards(const shards::ShardLayout& layout, sh
     for (auto& stream : index.streams) {
         const fs::path& path = layout.shards.at(static_cast<std::size_t>(stream.shard));
         check_size(path, stream.file_size);
-        streams.push_back(std::make_unique<FrameStream>(path, path.filename().string(), shards::shard_codec(layout.compression), std::move(stream.frames)));
+        streams.push_back(std::make_unique<FrameStream>(path, "shard " + path.filename().string(), shards::shard_codec(layout.compression), std::move(stream.frames)));
     }
     return std::make_unique<ServedImages>(std::move(streams), std::move(index.files), dir);
 }
