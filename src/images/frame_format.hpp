@@ -5,6 +5,7 @@
 // is known (a tar header whose size CRIU had not told yet).
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ std::size_t compress_frame(FrameCodec codec, std::string_view input, std::string
 // for it can be reserved before its content exists. raw must be at most 64 KiB.
 std::size_t stored_frame_size(FrameCodec codec, std::size_t raw_size);
 std::string stored_frame(FrameCodec codec, std::string_view raw);
+
+// The largest frame a reader decodes whole: ParallelFrameWriter writes at most 4 MiB, so a
+// frame (or an index) claiming more is a lie that would only make the reader allocate it.
+inline constexpr std::uint64_t kMaxFrameRaw = 64ull << 20;
 
 // Decodes one whole frame, `frame`, into `raw`, which has the frame's uncompressed size.
 // Throws std::runtime_error saying why when the frame is damaged or of another size: the

@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::uint32_t kLz4Magic = 0x184D2204u;
 constexpr std::uint32_t kZstdMagic = 0xFD2FB528u;
-// Ours hold 4 MiB; a larger one would be decoded into memory whole, so it is extracted.
-constexpr std::uint64_t kMaxFrameRaw = 64ull << 20;
 
 // Little-endian fields at any offset of the file, read through a small window: headers are
 // a few bytes every 128 KiB (zstd blocks) to 4 MiB (lz4 frames).

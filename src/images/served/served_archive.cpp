@@ -18,6 +18,7 @@
 #include "images/tar_header.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
+#include "util/write_all.hpp"
 
 namespace cedana::images::served {
 
@@ -102,15 +103,9 @@ void extract(FrameStream& stream, const Entry& entry, const fs::path& dir) {
         std::vector<Slice> slices;
         stream.read(entry.data + done, n, slices);
         for (const auto& s : slices) {
-            std::size_t written = 0;
-            while (written < s.size) {
-                const ssize_t w = ::write(fd.get(), s.data + written, s.size - written);
-                if (w < 0 && errno == EINTR) continue;
-                if (w < 0) fail(ErrorKind::failed_precondition, "cannot write {}: {}", path.string(), std::strerror(errno));
-                written += static_cast<std::size_t>(w);
-            }
+            util::pwrite_all(fd.get(), s.data, s.size, done, path);
+            done += s.size;
         }
-        done += n;
     }
 }
 

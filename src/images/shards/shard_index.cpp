@@ -12,9 +12,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kVersion = 1;
-// No frame ParallelFrameWriter writes is larger; a bigger one is a lie that would make the
-// restore allocate it.
-constexpr std::uint64_t kMaxFrameRaw = 64ull << 20;
 
 [[noreturn]] void damaged(const std::string& why) {
     fail(ErrorKind::invalid_argument, "the streamed checkpoint's index ({} in img-0) is damaged: {}", kIndexFile, why);

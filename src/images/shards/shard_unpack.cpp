@@ -15,6 +15,7 @@
 #include "images/shards/shard_source.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
+#include "util/write_all.hpp"
 
 namespace cedana::images::shards {
 
@@ -25,17 +26,6 @@ namespace {
 constexpr std::size_t kBuffer = 1u << 20;
 // Some 100 bytes per MiB of memory: 64 MiB describes far more memory than a machine has.
 constexpr std::uint64_t kMaxIndex = 64ull << 20;
-
-void write_all(int fd, const char* data, std::size_t size, std::uint64_t offset, const fs::path& path) {
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail(ErrorKind::failed_precondition, "cannot write {}: {}", path.string(), std::strerror(errno));
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::uint64_t>(n);
-    }
-}
 
 // Decodes one shard, its preamble already read, into `dest`; the index goes to `index`.
 void unpack_one(ShardSource& source, const fs::path& dest, std::optional<std::string>* index) {
@@ -80,7 +70,7 @@ void unpack_one(ShardSource& source, const fs::path& dest, std::optional<std::st
             const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             const std::size_t n = source.read(buffer.data(), want);
             if (n == 0) fail(ErrorKind::invalid_argument, "shard {} is truncated: it ends inside {}; the checkpoint is incomplete", source.name(), h.name);
-            write_all(fd.get(), buffer.data(), n, at, path);
+            util::pwrite_all(fd.get(), buffer.data(), n, at, path);
             at += n;
             left -= n;
         }
