@@ -37,6 +37,7 @@ bench: build
 	bench/runc.sh $(BUILD_DIR)/cedana
 	bench/containerd.sh $(BUILD_DIR)/cedana
 	bench/streams.sh $(BUILD_DIR)/cedana
+	bench/s3.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -17,7 +17,7 @@ pkg_check_modules(GRPC REQUIRED grpc++)
 # named here.
 set(_cedana_static_names
   grpc++ grpc upb re2 cares address_sorting gpr protobuf ssl crypto
-  archive sqlite3 zstd lz4 xxhash fuse3 z)
+  archive sqlite3 zstd lz4 xxhash fuse3 pugixml z)
 foreach(_name IN LISTS GRPC_STATIC_LIBRARIES)
   if(_name MATCHES "^absl_")
     list(APPEND _cedana_static_names ${_name})

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -10,7 +11,9 @@
 #include "images/inspect/inspect.hpp"
 #include "images/metadata.hpp"
 #include "images/opened_checkpoint.hpp"
+#include "storage/fetched_checkpoint.hpp"
 #include "storage/location.hpp"
+#include "storage/store_registry.hpp"
 #include "util/error.hpp"
 #include "util/units.hpp"
 
@@ -48,13 +51,19 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
 
 }  // namespace
 
-void inspect_checkpoint(const std::string& checkpoint, const std::string& type) {
+void inspect_checkpoint(const std::string& checkpoint, const std::string& type, const config::Config& config) {
     storage::check_served(checkpoint, "checkpoint");
-    if (!fs::exists(checkpoint)) {
-        fail(ErrorKind::not_found, "no checkpoint at {}: pass the path of a checkpoint directory or archive (checkpoint ids of jobs "
-                                   "arrive with managed jobs)", checkpoint);
+    // A remote checkpoint is brought here whole: the metadata of an archive is at its end.
+    std::optional<storage::FetchedCheckpoint> fetched;
+    fs::path local = checkpoint;
+    if (!storage::scheme_of(checkpoint).empty()) {
+        const auto url = storage::parse_url(checkpoint, "checkpoint");
+        fetched.emplace(*storage::open_store(config, url), url);
+        local = fetched->path();
+    } else if (!fs::exists(checkpoint)) {
+        fail(ErrorKind::not_found, "no checkpoint at {}: pass the path of a checkpoint directory or archive, its URL, or its id", checkpoint);
     }
-    const images::OpenedCheckpoint opened(checkpoint);
+    const images::OpenedCheckpoint opened(local);
     if (type.empty()) {
         std::cout << describe_metadata(images::read_metadata(opened.dir()), opened);
     } else {

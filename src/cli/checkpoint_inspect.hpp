@@ -4,10 +4,12 @@
 
 #include <string>
 
+#include "config/config.hpp"
+
 namespace cedana::cli {
 
-// `checkpoint` is the path of a checkpoint directory or archive. (Checkpoint ids from the
-// job database arrive with managed jobs.) Prints to stdout; throws cedana::Error.
-void inspect_checkpoint(const std::string& checkpoint, const std::string& type);
+// `checkpoint` is the path of a checkpoint directory or archive, or the URL of one in remote
+// storage, fetched with `config`'s credentials. Prints to stdout; throws cedana::Error.
+void inspect_checkpoint(const std::string& checkpoint, const std::string& type, const config::Config& config);
 
 }  // namespace cedana::cli

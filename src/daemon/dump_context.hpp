@@ -5,6 +5,7 @@
 #include <any>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "images/streamed_archive.hpp"
 #include "jobs/store.hpp"
 #include "pipeline/chain.hpp"
+#include "storage/object_store.hpp"
 #include "util/unique_fd.hpp"
 #include "proc/process_info.hpp"
 
@@ -26,7 +28,11 @@ namespace cedana::daemon {
 // What the adapters of one dump learn and hand on; lives for the request.
 struct DumpState {
     images::Compression compression = images::Compression::none;
-    std::filesystem::path final_path;
+    std::filesystem::path final_path;  // a URL when the checkpoint goes to remote storage
+    // --dir in remote storage: the store the checkpoint is uploaded to while CRIU dumps, and
+    // its key there (the archive, or the prefix of the shards).
+    std::shared_ptr<storage::ObjectStore> remote;
+    std::string remote_key;
     std::optional<images::Staging> staging;
     std::optional<images::StreamedArchive> archive;  // written while CRIU dumps (tar, lz4, zstd)
     int streams = 0;                                  // --streams N, N >= 2; 0: not streamed

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "daemon/adapters.hpp"
 #include "daemon/chain_cache.hpp"
@@ -38,6 +39,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "storage/location.hpp"
+#include "storage/store_registry.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/uuid.hpp"
@@ -108,10 +110,41 @@ void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& ne
     next(ctx, req, resp);
 }
 
+// A remote --dir: the store is asked first (credentials, bucket, a checkpoint of that name),
+// CRIU's images are staged in the temporary directory, and the archive or the shards are
+// uploaded as they are written. A remote checkpoint is always one object or one set of
+// shards, so compression none is sent as a plain tar.
+void stage_remote(DumpCtx& ctx, v1::DumpReq& req) {
+    const auto url = storage::parse_url(req.dir(), "--dir");
+    auto store = storage::open_store(ctx.config, url);
+    store->check_access();
+    if (ctx.dump.compression == images::Compression::none) ctx.dump.compression = images::Compression::tar;
+    const std::string ext = ctx.dump.streams > 0 ? "" : images::extension(ctx.dump.compression);
+    const auto target = url.child(req.name() + ext);
+    const bool taken = ctx.dump.streams > 0 ? !store->list(target.key + "/").empty() : store->size_of(target.key).has_value();
+    if (taken) fail(ErrorKind::invalid_argument, "{} already exists; choose another --name or --dir", target.str());
+    ctx.dump.final_path = target.str();
+    ctx.dump.remote_key = target.key;
+    ctx.dump.staging.emplace(fs::temp_directory_path(), req.name());
+    if (ctx.dump.streams > 0) {
+        ctx.dump.shards.emplace([&store, &target](const std::string& shard) { return store->upload(target.child(shard).key); },
+                                ctx.dump.streams, ctx.dump.compression);
+    } else if (const auto codec = images::streamed_codec(ctx.dump.compression)) {
+        ctx.dump.archive.emplace(store->upload(target.key), *codec);
+    }
+    ctx.dump.remote = std::move(store);
+}
+
 void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     if (req.name().empty()) {
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
         req.set_name(fmt::format("dump-{}-{}", req.type(), ns.count()));
+    }
+    if (!storage::scheme_of(req.dir()).empty()) {
+        stage_remote(ctx, req);
+        next(ctx, req, resp);
+        resp.set_path(ctx.dump.final_path.string());
+        return;
     }
     // A streamed checkpoint is a directory of shards, whatever their compression.
     const std::string ext = ctx.dump.streams > 0 ? "" : images::extension(ctx.dump.compression);
@@ -148,10 +181,47 @@ void pack_shards(images::shards::ShardSet& shards, const fs::path& dir) {
     }
 }
 
+// An archive that cannot be streamed (gzip, zlib) is packed in the staging directory, then
+// uploaded front to back.
+void upload_file(storage::ObjectStore& store, const std::string& key, const fs::path& file) {
+    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
+    auto upload = store.upload(key);
+    std::vector<char> buffer(4u << 20);
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
+        if (n == 0) break;
+        upload->append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    upload->finish();
+}
+
 // On the way back: packs the images into the archive (or publishes the directory as is).
+// A remote checkpoint is published by completing its uploads: the shards, img-0 last, or
+// the archive.
 void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     next(ctx, req, resp);
     auto& staging = *ctx.dump.staging;
+    const bool remote = ctx.dump.remote != nullptr;
+    if (ctx.dump.shards && remote) {
+        try {
+            pack_shards(*ctx.dump.shards, staging.work_dir());
+        } catch (...) {
+            // Shards completed before img-0 failed are not a checkpoint.
+            ctx.dump.shards.reset();
+            try {
+                for (const auto& object : ctx.dump.remote->list(ctx.dump.remote_key + "/")) ctx.dump.remote->remove(object.key);
+            } catch (const std::exception& e) {
+                spdlog::warn("cannot remove the shards of the failed dump {}: {}", ctx.dump.final_path.string(), e.what());
+            }
+            throw;
+        }
+        resp.set_size(ctx.dump.shards->size());
+        ctx.dump.shards.reset();
+        return;
+    }
     if (ctx.dump.shards) {
         pack_shards(*ctx.dump.shards, staging.work_dir());
         resp.set_size(ctx.dump.shards->size());
@@ -171,13 +241,17 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
         ctx.dump.archive->close();
         resp.set_size(ctx.dump.archive->size());
         ctx.dump.archive.reset();
-        staging.publish(staging.partial_file(), ctx.dump.final_path);
+        if (!remote) staging.publish(staging.partial_file(), ctx.dump.final_path);
         return;
     }
     // The staged images are scratch once their checksums are taken (metadata, on the way back
     // before this) and are removed with the staging directory.
     images::pack(staging.work_dir(), staging.partial_file(), ctx.dump.compression, images::PackInput::consume);
     resp.set_size(fs::file_size(staging.partial_file()));
+    if (remote) {
+        upload_file(*ctx.dump.remote, ctx.dump.remote_key, staging.partial_file());
+        return;
+    }
     staging.publish(staging.partial_file(), ctx.dump.final_path);
 }
 

@@ -20,6 +20,9 @@
 #include "pipeline/chain.hpp"
 #include "proc/fs_identity.hpp"
 #include "proc/process_info.hpp"
+#include "storage/location.hpp"
+#include "storage/remote_checkpoint.hpp"
+#include "storage/store_registry.hpp"
 #include "transport/peer_credentials.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -198,6 +201,22 @@ void kill_jobs(RequestContext& ctx, v1::KillJobsReq& req, v1::KillJobsResp& resp
         });
 }
 
+namespace {
+
+void remove_remote_checkpoints(const config::Config& config, const std::vector<jobs::Checkpoint>& checkpoints, const std::string& jid) {
+    for (const auto& checkpoint : checkpoints) {
+        if (storage::scheme_of(checkpoint.path).empty()) continue;
+        try {
+            const auto url = storage::parse_url(checkpoint.path, "checkpoint");
+            storage::remove_checkpoint(*storage::open_store(config, url), url);
+        } catch (const Error& e) {
+            fail(e.kind(), "job {} is kept: cannot delete its checkpoint {}: {}", jid, checkpoint.path, e.what());
+        }
+    }
+}
+
+}  // namespace
+
 void delete_jobs(RequestContext& ctx, v1::DeleteJobsReq& req, v1::DeleteJobsResp& resp, pipeline::Profile* profile) {
     run_chain(
         ctx, req, resp, profile, "delete",
@@ -205,9 +224,13 @@ void delete_jobs(RequestContext& ctx, v1::DeleteJobsReq& req, v1::DeleteJobsResp
         [](RequestContext& c, v1::DeleteJobsReq& q, v1::DeleteJobsResp& r) {
             auto& store = store_of(c);
             for (const auto& job : select_jobs(store, q.jids(), q.all())) {
+                // Remote ones first: a store that fails leaves the job, and its record of
+                // what is still to delete, as it was.
+                if (q.checkpoints()) remove_remote_checkpoints(c.config, store.checkpoints(job.jid), job.jid);
                 if (job_running(job)) ::kill(job.pid, SIGKILL);
                 if (q.checkpoints()) {
                     for (const auto& checkpoint : store.checkpoints(job.jid)) {
+                        if (!storage::scheme_of(checkpoint.path).empty()) continue;
                         std::error_code ec;
                         fs::remove_all(checkpoint.path, ec);
                     }

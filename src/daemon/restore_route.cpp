@@ -29,7 +29,9 @@
 #include "proc/process_info.hpp"
 #include "proc/process_tree.hpp"
 #include "proc/session_holder.hpp"
+#include "storage/fetched_checkpoint.hpp"
 #include "storage/location.hpp"
+#include "storage/store_registry.hpp"
 #include "util/error.hpp"
 #include "util/owned_children.hpp"
 #include "util/unique_fd.hpp"
@@ -83,6 +85,41 @@ void validate(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const
     criu_opts probe;
     engine::apply_criu_flags(req.criu(), ctx.config.criu.options, probe);
     next(ctx, req, resp);
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+    return text;
+}
+
+// A remote --path: the checkpoint is downloaded into a scratch directory first
+// (storage/fetched_checkpoint.hpp) and restored from there; errors name the remote one.
+void fetch_remote(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
+    if (storage::scheme_of(req.path()).empty()) {
+        next(ctx, req, resp);
+        return;
+    }
+    const std::string remote = req.path();
+    const auto url = storage::parse_url(remote, "--path");
+    const auto store = storage::open_store(ctx.config, url);
+    const storage::FetchedCheckpoint local(*store, url);
+    // The opened checkpoint (a FUSE mount, an extraction) lives in the local copy: it goes
+    // first.
+    struct Release {
+        RestoreCtx& ctx;
+        ~Release() {
+            ctx.restore.memory_check = {};
+            ctx.restore.checkpoint.reset();
+        }
+    } release{ctx};
+    req.set_path(local.path().string());
+    try {
+        next(ctx, req, resp);
+    } catch (const Error& e) {
+        req.set_path(remote);
+        fail(e.kind(), "{}", replace_all(e.what(), local.path().string(), remote));
+    }
+    req.set_path(remote);
 }
 
 void open_checkpoint(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
@@ -232,6 +269,7 @@ RestoreChain build_chain(const RestoreKind& kind) {
         .use("resolve-job", "jobs", resolve_job)
         .use("validate", "daemon", validate)
         .use("resolve-criu", "criu", adapters::resolve_criu)
+        .use("fetch", "storage", fetch_remote)
         .use("open-checkpoint", "images", open_checkpoint)
         .use("verify", "images", verify);
     for (const auto& step : kind.steps) built.use(step.name, step.component, step.fn);

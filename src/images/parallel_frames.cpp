@@ -1,29 +1,15 @@
 #include "images/parallel_frames.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "util/error.hpp"
 
 namespace cedana::images {
 
-namespace {
-
-[[noreturn]] void write_failed() {
-    fail(ErrorKind::failed_precondition, "cannot write the checkpoint archive: {}", std::strerror(errno));
-}
-
-}  // namespace
-
-ParallelFrameWriter::ParallelFrameWriter(int fd, FrameCodec codec, std::size_t chunk, std::size_t window)
-    : fd_(fd), codec_(codec), chunk_(std::clamp<std::size_t>(chunk, 4096, kDefaultChunk)),
+ParallelFrameWriter::ParallelFrameWriter(util::ByteOutput& out, FrameCodec codec, std::size_t chunk, std::size_t window)
+    : out_(out), codec_(codec), chunk_(std::clamp<std::size_t>(chunk, 4096, kDefaultChunk)), offset_(out.size()),
       window_(window > 0 ? window : 2 * std::max(1u, std::thread::hardware_concurrency())) {
-    const off_t start = ::lseek(fd, 0, SEEK_CUR);
-    if (start < 0) write_failed();
-    offset_ = static_cast<std::uint64_t>(start);
     filling_ = fresh_job();
     writer_ = std::jthread([this] { write_loop(); });
 }
@@ -99,8 +85,7 @@ ParallelFrameWriter::Gap ParallelFrameWriter::reserve(std::size_t raw_size) {
     const Gap gap = next_gap_++;
     job->gap = gap;
     job->gap_raw_size = raw_size;
-    job->frame.assign(stored_frame_size(codec_, raw_size), '\0');
-    job->frame_size = job->frame.size();
+    job->frame_size = stored_frame_size(codec_, raw_size);
     queue(std::move(job));
     return gap;
 }
@@ -117,24 +102,12 @@ void ParallelFrameWriter::fill(Gap gap, std::string_view raw) {
         gaps_.erase(gap);
     }
     const std::string frame = stored_frame(codec_, raw);
-    std::size_t done = 0;
-    while (done < frame.size()) {
-        const ssize_t n = ::pwrite(fd_, frame.data() + done, frame.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) write_failed();
-        done += static_cast<std::size_t>(n);
-    }
+    out_.fill(offset, frame.data(), frame.size());
 }
 
 void ParallelFrameWriter::write_out(const char* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd_, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) write_failed();
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset_ += static_cast<std::uint64_t>(n);
-    }
+    out_.append(data, size);
+    offset_ += size;
 }
 
 std::vector<FrameSpan> ParallelFrameWriter::frames() const {
@@ -154,7 +127,10 @@ void ParallelFrameWriter::write_loop() {
         const std::uint64_t at = offset_;
         try {
             if (job->compressed.valid()) job->compressed.get();
-            if (codec_ == FrameCodec::none && !job->gap) {
+            if (job->gap) {
+                out_.reserve(job->frame_size);
+                offset_ += job->frame_size;
+            } else if (codec_ == FrameCodec::none) {
                 write_out(job->input.data(), job->used);
             } else {
                 write_out(job->frame.data(), job->frame_size);

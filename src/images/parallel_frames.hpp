@@ -23,6 +23,7 @@
 
 #include "images/frame_format.hpp"
 #include "images/stream_sink.hpp"
+#include "util/byte_output.hpp"
 
 namespace cedana::images {
 
@@ -39,12 +40,11 @@ struct FrameSpan {
 
 class ParallelFrameWriter final : public StreamSink {
 public:
-    // Writes to `fd`, from its current offset on; the caller keeps the descriptor open.
-    // Frames of `chunk` bytes (at most 4 MiB; the archive's default), at most `window` of
+    // Writes to `out`, after what it holds already; the caller keeps it alive. Frames of `chunk` bytes (at most 4 MiB; the archive's default), at most `window` of
     // them queued (0: 2 per core). Many writers at once (a streamed checkpoint's shards)
     // take smaller chunks and windows so that their buffers together stay bounded.
     static constexpr std::size_t kDefaultChunk = 4u << 20;
-    ParallelFrameWriter(int fd, FrameCodec codec, std::size_t chunk = kDefaultChunk, std::size_t window = 0);
+    ParallelFrameWriter(util::ByteOutput& out, FrameCodec codec, std::size_t chunk = kDefaultChunk, std::size_t window = 0);
     // Abandons what finish() has not written.
     ~ParallelFrameWriter() override;
     ParallelFrameWriter(const ParallelFrameWriter&) = delete;
@@ -88,7 +88,7 @@ private:
     void write_loop();
     void write_out(const char* data, std::size_t size);
 
-    int fd_;
+    util::ByteOutput& out_;
     FrameCodec codec_;
     std::size_t chunk_;
     std::uint64_t offset_;  // the writer thread's
@@ -103,7 +103,7 @@ private:
     std::condition_variable changed_;
     std::deque<std::unique_ptr<Job>> queue_;  // in output order: compressing, compressed
     std::vector<std::unique_ptr<Job>> spare_;
-    std::map<Gap, std::pair<std::uint64_t, std::size_t>> gaps_;  // written gaps: offset, raw size
+    std::map<Gap, std::pair<std::uint64_t, std::size_t>> gaps_;  // reserved gaps: offset, raw size
     std::exception_ptr error_;
     bool closing_ = false;
     std::jthread writer_;

@@ -13,6 +13,8 @@
 
 #include "images/tar_header.hpp"
 #include "util/error.hpp"
+#include "util/file_output.hpp"
+#include "util/unique_fd.hpp"
 
 namespace cedana::images {
 
@@ -39,11 +41,10 @@ std::optional<FrameCodec> streamed_codec(Compression c) {
     return std::nullopt;
 }
 
-StreamedArchive::StreamedArchive(const fs::path& path, FrameCodec codec) : path_(path), mtime_(std::time(nullptr)) {
-    fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd_) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
-    frames_ = std::make_unique<ParallelFrameWriter>(fd_.get(), codec);
-}
+StreamedArchive::StreamedArchive(std::unique_ptr<util::ByteOutput> out, FrameCodec codec)
+    : out_(std::move(out)), frames_(std::make_unique<ParallelFrameWriter>(*out_, codec)), mtime_(std::time(nullptr)) {}
+
+StreamedArchive::StreamedArchive(const fs::path& path, FrameCodec codec) : StreamedArchive(std::make_unique<util::FileOutput>(path), codec) {}
 
 StreamedArchive::~StreamedArchive() = default;
 
@@ -112,12 +113,9 @@ void StreamedArchive::close() {
     if (open_) throw std::logic_error("close() while an entry is open");
     frames_->write(kZeros.data(), kZeros.size());
     frames_->finish();
+    out_->finish();
 }
 
-std::uint64_t StreamedArchive::size() const {
-    struct stat st{};
-    if (::fstat(fd_.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", path_.string(), std::strerror(errno));
-    return static_cast<std::uint64_t>(st.st_size);
-}
+std::uint64_t StreamedArchive::size() const { return out_->size(); }
 
 }  // namespace cedana::images

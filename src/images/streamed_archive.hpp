@@ -19,7 +19,7 @@
 #include "images/compression.hpp"
 #include "images/frame_format.hpp"
 #include "images/parallel_frames.hpp"
-#include "util/unique_fd.hpp"
+#include "util/byte_output.hpp"
 
 namespace cedana::images {
 
@@ -29,8 +29,10 @@ std::optional<FrameCodec> streamed_codec(Compression c);
 
 class StreamedArchive {
 public:
-    // Creates `path`, which must not exist. Throws cedana::Error when it cannot. The caller
-    // removes the file when the archive is not completed.
+    // Writes into `out` (a new file, an upload). An upload is completed by close(), and
+    // abandoned when the archive is destroyed unclosed; a file's owner removes it then.
+    StreamedArchive(std::unique_ptr<util::ByteOutput> out, FrameCodec codec);
+    // Into a new file `path`, which must not exist (util::FileOutput).
     StreamedArchive(const std::filesystem::path& path, FrameCodec codec);
     ~StreamedArchive();
     StreamedArchive(const StreamedArchive&) = delete;
@@ -55,7 +57,7 @@ public:
 
     // Ends the archive and writes out what is buffered. Throws cedana::Error when it cannot.
     void close();
-    // The archive file's size once closed.
+    // The archive's size once closed.
     [[nodiscard]] std::uint64_t size() const;
 
 private:
@@ -65,8 +67,7 @@ private:
         std::uint64_t size = 0;
     };
 
-    std::filesystem::path path_;
-    util::UniqueFd fd_;
+    std::unique_ptr<util::ByteOutput> out_;
     std::unique_ptr<ParallelFrameWriter> frames_;
     std::optional<OpenEntry> open_;
     std::int64_t mtime_;

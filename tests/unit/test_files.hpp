@@ -1,5 +1,5 @@
 #pragma once
-// Whole-file reads for tests that compare what was written with what was expected.
+// Whole-file reads and writes for tests that compare what was written with what was expected.
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +12,10 @@ namespace cedana::testing {
 inline std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
 }
 
 }  // namespace cedana::testing

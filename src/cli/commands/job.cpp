@@ -13,6 +13,7 @@
 #include "cli/job_table.hpp"
 #include "cli/pid_file.hpp"
 #include "proc/process_info.hpp"
+#include "storage/location.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 
@@ -99,14 +100,14 @@ void checkpoints(Globals& globals, const JobOptions& o) {
 
 // A checkpoint id is looked up in the job database; a path is inspected as it is.
 void inspect_checkpoint_by_id(Globals& globals, const JobOptions& o) {
-    if (std::filesystem::exists(o.checkpoint_id)) {
-        inspect_checkpoint(o.checkpoint_id, o.type);
+    if (std::filesystem::exists(o.checkpoint_id) || !storage::scheme_of(o.checkpoint_id).empty()) {
+        inspect_checkpoint(o.checkpoint_id, o.type, globals.load_config().config);
         return;
     }
     v1::ListCheckpointsReq req;
     req.set_id(o.checkpoint_id);
     const auto resp = globals.client().list_checkpoints(req);
-    inspect_checkpoint(resp.checkpoints(0).path(), o.type);
+    inspect_checkpoint(resp.checkpoints(0).path(), o.type, globals.load_config().config);
 }
 
 void add_list(CLI::App& parent, Globals& globals, JobOptions& o, const std::string& name) {

@@ -1,7 +1,6 @@
 #include "images/shards/shard_set.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include "images/parallel_frames.hpp"
 #include "images/shards/shard_index.hpp"
 #include "util/error.hpp"
+#include "util/file_output.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::images::shards {
@@ -43,24 +43,25 @@ DumpId new_id() {
 
 struct ShardSet::Shard {
     std::string name;
-    util::UniqueFd fd;
-    std::unique_ptr<ParallelFrameWriter> frames;
+    std::unique_ptr<util::ByteOutput> out;
+    std::unique_ptr<ParallelFrameWriter> frames;  // destroyed first: it writes into `out`
     std::uint64_t records = 0;
     std::uint64_t bytes = 0;
     std::uint64_t raw = 0;  // the stream's length so far
 };
 
-ShardSet::ShardSet(const fs::path& dir, int count, Compression c) : dir_(dir), scratch_(kScratch) {
+ShardSet::ShardSet(const fs::path& dir, int count, Compression c)
+    : ShardSet([&dir](const std::string& name) { return std::make_unique<util::FileOutput>(dir / name); }, count, c) {}
+
+ShardSet::ShardSet(const OpenOutput& open, int count, Compression c) : scratch_(kScratch) {
     const DumpId id = new_id();
     const std::size_t chunk = std::clamp<std::size_t>(kBuffered / static_cast<std::size_t>(std::max(count, 1)), kMinChunk,
                                                       ParallelFrameWriter::kDefaultChunk);
     for (int i = 0; i < count; ++i) {
         auto shard = std::make_unique<Shard>();
         shard->name = shard_name(i, c);
-        const fs::path path = dir / shard->name;
-        shard->fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (!shard->fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
-        shard->frames = std::make_unique<ParallelFrameWriter>(shard->fd.get(), shard_codec(c), chunk, kWindow);
+        shard->out = open(shard->name);
+        shard->frames = std::make_unique<ParallelFrameWriter>(*shard->out, shard_codec(c), chunk, kWindow);
         const auto preamble = encode_preamble({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count), id});
         shard->frames->write(preamble.data(), preamble.size());
         shard->raw = preamble.size();
@@ -145,24 +146,20 @@ void ShardSet::finish() {
     for (std::size_t i = 1; i < shards_.size(); ++i) {
         Shard& s = *shards_[i];
         s.frames->finish();
-        struct stat st{};
-        if (::fstat(s.fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", (dir_ / s.name).string(), std::strerror(errno));
-        index.streams.push_back({.shard = static_cast<int>(i), .file_size = static_cast<std::uint64_t>(st.st_size), .frames = s.frames->frames()});
+        index.streams.push_back({.shard = static_cast<int>(i), .file_size = s.out->size(), .frames = s.frames->frames()});
     }
+    for (std::size_t i = 1; i < shards_.size(); ++i) shards_[i]->out->finish();
     index.files = std::move(pieces_);
     const std::string text = encode_index(index);
     put(0, kIndexFile, 0, {text.data(), text.size()});
     end(*shards_[0]);
     shards_[0]->frames->finish();
+    shards_[0]->out->finish();
 }
 
 std::uint64_t ShardSet::size() const {
     std::uint64_t total = 0;
-    for (const auto& s : shards_) {
-        struct stat st{};
-        if (::fstat(s->fd.get(), &st) != 0) fail(ErrorKind::failed_precondition, "cannot stat {}: {}", (dir_ / s->name).string(), std::strerror(errno));
-        total += static_cast<std::uint64_t>(st.st_size);
-    }
+    for (const auto& s : shards_) total += s->out->size();
     return total;
 }
 

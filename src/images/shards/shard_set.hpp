@@ -21,6 +21,7 @@
 #include "images/compression.hpp"
 #include "images/shards/shard_format.hpp"
 #include "images/shards/shard_index.hpp"
+#include "util/byte_output.hpp"
 
 namespace cedana::images::shards {
 
@@ -30,6 +31,10 @@ public:
     // Throws cedana::Error when it cannot. The caller removes the files when the set is
     // not finished.
     ShardSet(const std::filesystem::path& dir, int count, Compression c);
+    // The shards written into the outputs `open` gives for their names (uploads): each is
+    // finished by finish(), the memory shards first, img-0 last.
+    using OpenOutput = std::function<std::unique_ptr<util::ByteOutput>(const std::string& shard_name)>;
+    ShardSet(const OpenOutput& open, int count, Compression c);
     ~ShardSet();
     ShardSet(const ShardSet&) = delete;
     ShardSet& operator=(const ShardSet&) = delete;
@@ -58,7 +63,6 @@ public:
 private:
     struct Shard;
     void note_piece(int index, std::string_view name, std::uint64_t offset, std::uint64_t raw, std::uint64_t length);
-    std::filesystem::path dir_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<char> scratch_;
     std::map<std::string, std::vector<ShardIndex::Piece>> pieces_;

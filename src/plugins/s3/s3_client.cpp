@@ -1,0 +1,99 @@
+#include "plugins/s3/s3_client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "util/error.hpp"
+
+namespace cedana::plugins::s3 {
+
+namespace {
+
+bool worth_retrying(long status) { return status >= 500 || status == 429; }
+
+}  // namespace
+
+S3Client::S3Client(Settings settings, std::string bucket)
+    : settings_(std::move(settings)), bucket_(std::move(bucket)), sigv4_(fmt::format("aws:amz:{}:s3", settings_.region)),
+      credentials_(settings_.access_key_id + ":" + settings_.secret_access_key) {}
+
+std::string S3Client::request_url(const S3Call& call) const {
+    std::string url = settings_.endpoint.empty()
+                          ? fmt::format("https://{}.s3.{}.amazonaws.com/{}", bucket_, settings_.region, net::uri_encode(call.key))
+                          : fmt::format("{}/{}/{}", settings_.endpoint, net::uri_encode(bucket_, false), net::uri_encode(call.key));
+    auto query = call.query;
+    std::ranges::sort(query);
+    for (std::size_t i = 0; i < query.size(); ++i) {
+        url += i == 0 ? '?' : '&';
+        url += net::uri_encode(query[i].first, false) + "=" + net::uri_encode(query[i].second, false);
+    }
+    return url;
+}
+
+net::HttpResponse S3Client::send(const S3Call& call) const {
+    net::HttpRequest request;
+    request.method = call.method;
+    request.url = request_url(call);
+    request.headers = call.headers;
+    request.headers.emplace_back("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    request.body = call.body;
+    request.range = call.range;
+    request.on_body = call.on_body;
+    request.aws_sigv4 = sigv4_;
+    request.credentials = credentials_;
+    return net::perform(request);
+}
+
+net::HttpResponse S3Client::send_retrying(const S3Call& call) const {
+    auto pause = std::chrono::milliseconds(200);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            auto response = send(call);
+            if (!worth_retrying(response.status) || attempt == kAttempts) return response;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::unavailable || attempt == kAttempts) throw;
+        }
+        std::this_thread::sleep_for(pause);
+        pause *= 2;
+    }
+}
+
+std::string S3Client::url_of(std::string_view key) const { return key.empty() ? "s3://" + bucket_ : fmt::format("s3://{}/{}", bucket_, key); }
+
+std::string S3Client::where() const { return settings_.endpoint.empty() ? fmt::format("AWS S3 in {}", settings_.region) : settings_.endpoint; }
+
+std::string error_code(const net::HttpResponse& response) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(response.body.data(), response.body.size())) return "";
+    return doc.child("Error").child_value("Code");
+}
+
+std::string error_of(const net::HttpResponse& response) {
+    pugi::xml_document doc;
+    if (doc.load_buffer(response.body.data(), response.body.size())) {
+        const auto error = doc.child("Error");
+        const std::string code = error.child_value("Code");
+        const std::string message = error.child_value("Message");
+        if (!code.empty()) return message.empty() ? code : fmt::format("{}: {}", code, message);
+    }
+    return fmt::format("HTTP {}", response.status);
+}
+
+void fail_response(const S3Client& client, const net::HttpResponse& response, std::string_view what, std::string_view url) {
+    const std::string code = error_code(response);
+    if (response.status == 403 || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "AccessDenied") {
+        fail(ErrorKind::permission_denied, "{} {}: {} refused the credentials ({}); check aws.access_key_id and aws.secret_access_key", what,
+             url, client.where(), error_of(response));
+    }
+    if (code == "NoSuchBucket" || (response.status == 404 && code.empty() && url == client.url_of(""))) {
+        fail(ErrorKind::not_found, "{} {}: bucket {} does not exist at {}; create it first", what, url, client.bucket(), client.where());
+    }
+    if (response.status == 404) fail(ErrorKind::not_found, "{} {}: no such object at {}", what, url, client.where());
+    fail(ErrorKind::failed_precondition, "{} {}: {} answered {}", what, url, client.where(), error_of(response));
+}
+
+}  // namespace cedana::plugins::s3

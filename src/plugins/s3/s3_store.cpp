@@ -1,0 +1,118 @@
+#include "plugins/s3/s3_store.hpp"
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "plugins/s3/s3_upload.hpp"
+#include "util/error.hpp"
+
+namespace cedana::plugins::s3 {
+
+namespace {
+
+// Errors leave the store as failed_precondition: unavailable is what the CLI reports as "the
+// daemon cannot be reached". A download that drops is resumed from the byte it stopped at, this many times without
+// progress before giving up.
+constexpr int kStalledResumes = 4;
+
+}  // namespace
+
+net::HttpResponse S3Store::call(const S3Call& request, std::string_view what, std::string_view url) const {
+    try {
+        return client_->send_retrying(request);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::unavailable) throw;
+        fail(ErrorKind::failed_precondition, "{} {}: cannot reach {} ({})", what, url, client_->where(), e.what());
+    }
+}
+
+void S3Store::check_access() {
+    const std::string url = client_->url_of("");
+    const auto response = call({.query = {{"list-type", "2"}, {"max-keys", "1"}}}, "cannot use", url);
+    if (response.status != 200) fail_response(*client_, response, "cannot use", url);
+}
+
+std::unique_ptr<storage::ObjectUpload> S3Store::upload(const std::string& key) {
+    try {
+        return std::make_unique<S3Upload>(client_, key);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::unavailable) throw;
+        fail(ErrorKind::failed_precondition, "cannot start the upload of {}: cannot reach {} ({})", client_->url_of(key), client_->where(),
+             e.what());
+    }
+}
+
+std::optional<std::uint64_t> S3Store::size_of(const std::string& key) {
+    const std::string url = client_->url_of(key);
+    const auto response = call({.method = "HEAD", .key = key}, "cannot look up", url);
+    if (response.status == 404) return std::nullopt;
+    if (response.status != 200) fail_response(*client_, response, "cannot look up", url);
+    const auto length = response.headers.find("content-length");
+    if (length == response.headers.end()) fail(ErrorKind::failed_precondition, "cannot look up {}: {} gave no size", url, client_->where());
+    return std::stoull(length->second);
+}
+
+void S3Store::read(const std::string& key, std::uint64_t offset, std::uint64_t length, const Sink& sink) {
+    const std::string url = client_->url_of(key);
+    std::uint64_t got = 0;
+    int stalled = 0;
+    while (got < length) {
+        const std::uint64_t before = got;
+        std::string cause;
+        try {
+            const auto response = client_->send({.key = key,
+                                                 .range = std::pair{offset + got, offset + length - 1},
+                                                 .on_body = [&](std::string_view bytes) {
+                                                     const auto take = std::min<std::uint64_t>(bytes.size(), length - got);
+                                                     sink(bytes.substr(0, take));
+                                                     got += take;
+                                                 }});
+            if (response.status == 416 || ((response.status == 206 || response.status == 200) && got == before)) {
+                fail(ErrorKind::failed_precondition, "{} is shorter than expected: it ends before byte {}", url, offset + got);
+            }
+            if (response.status != 206 && response.status != 200) {
+                if (response.status < 500 && response.status != 429) fail_response(*client_, response, "cannot download", url);
+                cause = error_of(response);
+            }
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::unavailable) throw;
+            cause = e.what();
+        }
+        stalled = got > before ? 0 : stalled + 1;
+        if (stalled >= kStalledResumes) {
+            fail(ErrorKind::failed_precondition, "cannot download {}: {} broke off at byte {} ({})", url, client_->where(), offset + got, cause);
+        }
+    }
+}
+
+std::vector<storage::ObjectInfo> S3Store::list(const std::string& prefix) {
+    const std::string url = client_->url_of(prefix);
+    std::vector<storage::ObjectInfo> out;
+    std::string token;
+    for (;;) {
+        S3Call request{.query = {{"list-type", "2"}, {"prefix", prefix}}};
+        if (!token.empty()) request.query.emplace_back("continuation-token", token);
+        const auto response = call(request, "cannot list", url);
+        if (response.status != 200) fail_response(*client_, response, "cannot list", url);
+        pugi::xml_document doc;
+        if (!doc.load_buffer(response.body.data(), response.body.size())) {
+            fail(ErrorKind::failed_precondition, "cannot list {}: {} answered something other than a listing", url, client_->where());
+        }
+        const auto result = doc.child("ListBucketResult");
+        for (const auto entry : result.children("Contents")) {
+            out.push_back({.key = entry.child_value("Key"), .size = std::stoull(std::string("0") + entry.child_value("Size"))});
+        }
+        if (std::string_view(result.child_value("IsTruncated")) != "true") break;
+        token = result.child_value("NextContinuationToken");
+        if (token.empty()) break;
+    }
+    return out;
+}
+
+void S3Store::remove(const std::string& key) {
+    const std::string url = client_->url_of(key);
+    const auto response = call({.method = "DELETE", .key = key}, "cannot delete", url);
+    if (response.status / 100 != 2 && response.status != 404) fail_response(*client_, response, "cannot delete", url);
+}
+
+}  // namespace cedana::plugins::s3

@@ -1,0 +1,99 @@
+#include "storage/fetched_checkpoint.hpp"
+
+#include <fcntl.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/remote_checkpoint.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+#include "util/write_all.hpp"
+
+namespace cedana::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kRange = 8ull << 20;
+constexpr int kConnections = 4;
+
+struct Download {
+    std::string key = {};
+    std::uint64_t size = 0;
+    fs::path file = {};
+    util::UniqueFd fd = {};
+};
+
+// Every range of every download, on kConnections threads; the first failure stops the rest.
+void download_all(ObjectStore& store, std::vector<Download>& downloads) {
+    struct Range {
+        Download* download;
+        std::uint64_t offset;
+        std::uint64_t length;
+    };
+    std::vector<Range> ranges;
+    for (auto& d : downloads) {
+        d.fd.reset(::open(d.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!d.fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", d.file.string(), std::strerror(errno));
+        for (std::uint64_t at = 0; at < d.size; at += kRange) ranges.push_back({&d, at, std::min(kRange, d.size - at)});
+    }
+    std::atomic<std::size_t> next = 0;
+    std::atomic<bool> failed = false;
+    std::mutex mutex;
+    std::exception_ptr error;
+    const auto work = [&] {
+        for (std::size_t i = next++; i < ranges.size() && !failed; i = next++) {
+            const Range& r = ranges[i];
+            try {
+                std::uint64_t at = r.offset;
+                store.read(r.download->key, r.offset, r.length, [&](std::string_view bytes) {
+                    util::pwrite_all(r.download->fd.get(), bytes.data(), bytes.size(), at, r.download->file);
+                    at += bytes.size();
+                });
+            } catch (...) {
+                const std::lock_guard lock(mutex);
+                if (!error) error = std::current_exception();
+                failed = true;
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        const auto count = std::min<std::size_t>(kConnections, std::max<std::size_t>(ranges.size(), 1));
+        for (std::size_t i = 0; i < count; ++i) threads.emplace_back(work);
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+std::string last_segment(const std::string& key) {
+    const auto slash = key.rfind('/');
+    return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+}  // namespace
+
+FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url) : scratch_("cedana-fetch") {
+    const auto found = find_checkpoint(store, url);
+    if (found.objects.empty()) fail(ErrorKind::not_found, "{}: no checkpoint there (no such object, and no shards under it)", url.str());
+    path_ = scratch_.path() / last_segment(url.key);
+    std::vector<Download> downloads;
+    for (const auto& object : found.objects) {
+        const fs::path file = found.streamed ? path_ / last_segment(object.key) : path_;
+        downloads.push_back({.key = object.key, .size = object.size, .file = file, .fd = {}});
+    }
+    if (found.streamed) {
+        std::error_code ec;
+        fs::create_directory(path_, ec);
+        if (ec) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path_.string(), ec.message());
+    }
+    download_all(store, downloads);
+}
+
+}  // namespace cedana::storage
