@@ -44,7 +44,7 @@ std::optional<FrameCodec> streamed_codec(Compression c) {
 StreamedArchive::StreamedArchive(std::unique_ptr<util::ByteOutput> out, FrameCodec codec)
     : out_(std::move(out)), frames_(std::make_unique<ParallelFrameWriter>(*out_, codec)), mtime_(std::time(nullptr)) {}
 
-StreamedArchive::StreamedArchive(const fs::path& path, FrameCodec codec) : StreamedArchive(std::make_unique<util::FileOutput>(path), codec) {}
+StreamedArchive::StreamedArchive(const fs::path& path, FrameCodec codec) : StreamedArchive(std::make_unique<util::FileOutput>(path, "the checkpoint archive"), codec) {}
 
 StreamedArchive::~StreamedArchive() = default;
 
