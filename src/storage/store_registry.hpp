@@ -15,10 +15,12 @@ namespace cedana::storage {
 // cedana::Error when the configuration cannot serve it.
 using StoreFactory = std::function<std::shared_ptr<ObjectStore>(const config::Config& config, const RemoteUrl& url)>;
 
-// Also registers the scheme as served (location.hpp).
-void register_store(const std::string& scheme, StoreFactory factory);
+// Called by `plugin`'s registration; also registers the scheme as served (location.hpp) and
+// notes the plugin's checkpoint-storage feature.
+void register_store(const std::string& plugin, const std::string& scheme, StoreFactory factory);
 
-// Throws cedana::Error(invalid_argument) when no plugin serves the URL's scheme.
+// Throws cedana::Error(invalid_argument) when no plugin serves the URL's scheme, and
+// failed_precondition when the configuration has that plugin removed.
 std::shared_ptr<ObjectStore> open_store(const config::Config& config, const RemoteUrl& url);
 
 }  // namespace cedana::storage

@@ -19,7 +19,9 @@ namespace {
 std::optional<std::string> find_libcurl() {
     const char* version = net::curl_version_or_null();
     if (version == nullptr) return std::nullopt;
-    return std::string(version);
+    // "libcurl/7.88.1 OpenSSL/3.0.19 zlib/…": the rest is libcurl's own dependencies.
+    const std::string text(version);
+    return text.substr(0, text.find(' '));
 }
 
 }  // namespace
@@ -27,7 +29,7 @@ std::optional<std::string> find_libcurl() {
 CEDANA_PLUGIN(s3) {
     add_config_fields();
     registry::add({.name = "s3", .requirements = {{.name = "libcurl", .find = find_libcurl}}, .provision = {}});
-    storage::register_store("s3", [](const config::Config& config, const storage::RemoteUrl& url) -> std::shared_ptr<storage::ObjectStore> {
+    storage::register_store("s3", "s3", [](const config::Config& config, const storage::RemoteUrl& url) -> std::shared_ptr<storage::ObjectStore> {
         return std::make_shared<S3Store>(std::make_shared<const S3Client>(settings_of(config), url.bucket));
     });
 }
