@@ -10,9 +10,13 @@
 #   local   --dir $WORK/checkpoints --compression lz4 (the baseline)
 #   s3      --dir s3://bench/ckpt --compression lz4 (one object, uploaded while CRIU dumps)
 #   s3x4    --dir s3://bench/ckpt --compression lz4 --streams 4 (four objects in parallel)
+#   byhand  what a user does without remote storage: the local lz4 dump, then boto3's
+#           upload_file (multipart, 8 MiB parts, 10 threads); restore: boto3's
+#           download_file, then the local restore. Both steps are timed together.
 # Measured: the dump's and the restore's wall clock (CLI to daemon to CRIU to the store),
 # and the daemon's peak RSS during the dump (VmHWM after clear_refs 5): the memory that
-# uploading costs. Targets: dump to S3 ≤ 1.3 × local, restore from S3 ≤ 1.5 × local.
+# uploading costs. Targets: dump to S3 ≤ 1.3 × local, restore from S3 ≤ 1.5 × local; the
+# server's own speed bounds both, which the by-hand contender shows.
 # One warm-up round, then $ROUNDS rounds, contenders rotated by one each round. moto keeps
 # the objects in memory: each is deleted once restored.
 #
@@ -110,12 +114,13 @@ record() {
     RES["$1"]="${RES["$1"]:-} $2"
 }
 
-CONTENDERS=(local s3 s3x4)
+CONTENDERS=(local s3 s3x4 byhand)
 label() {
     case "$1" in
         local) echo "local disk, --compression lz4 (baseline)" ;;
         s3) echo "s3://, --compression lz4" ;;
         s3x4) echo "s3://, --compression lz4 --streams 4" ;;
+        byhand) echo "by hand: local lz4 dump + boto3 upload; boto3 download + local restore" ;;
     esac
 }
 
@@ -131,6 +136,20 @@ remove_remote() {
     done
 }
 
+# boto upload FILE KEY | boto download KEY FILE: boto3's managed transfer (what `aws s3 cp`
+# runs), against the server.
+boto() {
+    python3 - "$@" <<'PY'
+import sys, boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=__import__("os").environ["AWS_ENDPOINT"], config=Config(s3={"addressing_style": "path"}))
+if sys.argv[1] == "upload":
+    s3.upload_file(sys.argv[2], "bench", sys.argv[3])
+else:
+    s3.download_file("bench", sys.argv[2], sys.argv[3])
+PY
+}
+
 trial() {
     local ct=$1 tag=$2 pid tree path t0 t1 t2 t3 hwm bytes rpid
     local -a flags=(--compression lz4)
@@ -138,6 +157,7 @@ trial() {
         local) flags+=(--dir "$CK") ;;
         s3) flags+=(--dir "s3://$BUCKET/ckpt") ;;
         s3x4) flags+=(--dir "s3://$BUCKET/ckpt" --streams 4) ;;
+        byhand) flags+=(--dir "$CK") ;;
     esac
     start_workload memhog "$WORK/workload.log"
     pid=$WORKLOAD_PID
@@ -151,14 +171,26 @@ trial() {
     hwm=$(daemon_status_kib VmHWM)
     path=$(tail -n 1 "$OUT" | sed -n 's/^Dumped to //p')
     [ -n "$path" ] || show_failure "cedana dump: no \"Dumped to\" line"
+    if [ "$ct" = byhand ]; then
+        boto upload "$path" "byhand/${path##*/}" || show_failure "boto3 upload of $path"
+        t1=$(now_ns)
+        rm -f "$path"
+    fi
     # shellcheck disable=SC2086
     after_dump $tree
     LIVE_PID=""
-    if [ "$ct" = local ]; then bytes=$(size_of "$path"); else bytes=$(remote_bytes "$path"); fi
+    case "$ct" in
+        local) bytes=$(size_of "$path") ;;
+        byhand) bytes=$(remote_bytes "s3://$BUCKET/byhand/${path##*/}") ;;
+        *) bytes=$(remote_bytes "$path") ;;
+    esac
     SIZE[$ct]=$bytes
     sync
     LIVE_PID=$pid
     t2=$(now_ns)
+    if [ "$ct" = byhand ]; then
+        boto download "byhand/${path##*/}" "$path" || show_failure "boto3 download to $path"
+    fi
     "$CEDANA" --address "$SOCK" restore process --path "$path" >"$OUT" 2>&1 ||
         show_failure "cedana restore process --path $path"
     t3=$(now_ns)
@@ -171,7 +203,11 @@ trial() {
     record "$ct|restore_ns" $((t3 - t2))
     record "$ct|dump_hwm_kib" "$hwm"
     log "  $ct: dump $(((t1 - t0) / 1000000)) ms (VmHWM $((hwm / 1024)) MiB), restore $(((t3 - t2) / 1000000)) ms, $((bytes / 1048576)) MiB"
-    if [ "$ct" = local ]; then rm -rf "$path"; else remove_remote "$path"; fi
+    case "$ct" in
+        local) rm -rf "$path" ;;
+        byhand) rm -rf "$path" && remove_remote "s3://$BUCKET/byhand/${path##*/}" ;;
+        *) remove_remote "$path" ;;
+    esac
     rm -f "$WORK/workload.log"
 }
 
@@ -199,16 +235,19 @@ results_table() {
     local ct dl rl dr rr
     dl=$(med "local|dump_ns")
     rl=$(med "local|restore_ns")
-    echo "| contender | dump ms (median) | min–max | × local | restore ms (median) | min–max | × local | daemon VmHWM during the dump, MiB | checkpoint MiB |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    local dh rh
+    dh=$(med "byhand|dump_ns")
+    rh=$(med "byhand|restore_ns")
+    echo "| contender | dump ms (median) | min–max | × local | × by hand | restore ms (median) | min–max | × local | × by hand | daemon VmHWM during the dump, MiB | checkpoint MiB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for ct in "${CONTENDERS[@]}"; do
         dr=$(ratio "$(med "$ct|dump_ns")" "$dl")
         rr=$(ratio "$(med "$ct|restore_ns")" "$rl")
-        if [ "$ct" != local ]; then
+        if [[ $ct == s3* ]]; then
             dr="$dr (≤ 1.3: $(meets "$dr" 1.3))"
             rr="$rr (≤ 1.5: $(meets "$rr" 1.5))"
         fi
-        echo "| $(label "$ct") | $(ms "$(med "$ct|dump_ns")") | $(span "$ct|dump_ns") | $dr | $(ms "$(med "$ct|restore_ns")") | $(span "$ct|restore_ns") | $rr | $(mib "$(med "$ct|dump_hwm_kib")") | $(awk -v b="${SIZE[$ct]:-0}" 'BEGIN { printf "%.0f", b / 1048576 }') |"
+        echo "| $(label "$ct") | $(ms "$(med "$ct|dump_ns")") | $(span "$ct|dump_ns") | $dr | $(ratio "$(med "$ct|dump_ns")" "$dh") | $(ms "$(med "$ct|restore_ns")") | $(span "$ct|restore_ns") | $rr | $(ratio "$(med "$ct|restore_ns")" "$rh") | $(mib "$(med "$ct|dump_hwm_kib")") | $(awk -v b="${SIZE[$ct]:-0}" 'BEGIN { printf "%.0f", b / 1048576 }') |"
     done
 }
 

@@ -90,7 +90,12 @@ Resp Client::call(Method method, const Req& req) {
         v1::Profile profile;
         if (profile.ParseFromArray(it->second.data(), static_cast<int>(it->second.size()))) profile_ = std::move(profile);
     }
-    if (status.ok()) return resp;
+    check_status(status);
+    return resp;
+}
+
+void Client::check_status(const grpc::Status& status) const {
+    if (status.ok()) return;
     // The daemon's handlers never answer UNAVAILABLE: it means nothing answered at the address.
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
         throw Error(ErrorKind::unavailable, transport::unavailable_message(endpoint_, security_, status.error_message()));
@@ -137,6 +142,13 @@ v1::FreezeResp Client::unfreeze(const v1::FreezeReq& req) {
 }
 
 v1::QueryResp Client::query(const v1::QueryReq& req) { return call<v1::QueryReq, v1::QueryResp>(&v1::Daemon::Stub::Query, req); }
+
+v1::MigrateResp Client::migrate(const v1::MigrateReq& req) { return call<v1::MigrateReq, v1::MigrateResp>(&v1::Daemon::Stub::Migrate, req); }
+
+std::unique_ptr<grpc::ClientWriter<v1::ReceiveJobReq>> Client::receive_job(grpc::ClientContext& context, v1::ReceiveJobResp& resp) {
+    prepare(context);
+    return stub_->ReceiveJob(&context, &resp);
+}
 
 std::unique_ptr<grpc::ClientReaderWriter<v1::AttachReq, v1::AttachResp>> Client::attach(grpc::ClientContext& context) {
     prepare(context);

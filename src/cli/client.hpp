@@ -32,6 +32,12 @@ public:
     cedana::daemon::v1::FreezeResp freeze(const cedana::daemon::v1::FreezeReq& req);
     cedana::daemon::v1::FreezeResp unfreeze(const cedana::daemon::v1::FreezeReq& req);
     cedana::daemon::v1::QueryResp query(const cedana::daemon::v1::QueryReq& req);
+    cedana::daemon::v1::MigrateResp migrate(const cedana::daemon::v1::MigrateReq& req);
+    // The ReceiveJob stream (a daemon migrating a job to this one); `context` and `resp` must
+    // outlive it. check_status() turns its Finish() into an error as every call does.
+    std::unique_ptr<grpc::ClientWriter<cedana::daemon::v1::ReceiveJobReq>> receive_job(grpc::ClientContext& context,
+                                                                                         cedana::daemon::v1::ReceiveJobResp& resp);
+    void check_status(const grpc::Status& status) const;
     // The Attach stream; `context` must outlive it.
     std::unique_ptr<grpc::ClientReaderWriter<cedana::daemon::v1::AttachReq, cedana::daemon::v1::AttachResp>> attach(
         grpc::ClientContext& context);

@@ -18,6 +18,7 @@ const std::vector<CommandGroup>& command_groups() {
         {add_freeze_commands, {"freeze", "unfreeze"}},
         {add_query_commands, {"query"}},
         {add_job_commands, {"job", "ps", "jobs", "kill", "delete", "attach", "checkpoints", "checkpoint"}},
+        {add_migrate_commands, {"migrate"}},
         {add_plugin_commands, {"plugin", "plugins", "features"}},
         {add_k8s_commands, {"k8s"}},
         {add_dump_vm_command, {"dump-vm"}},

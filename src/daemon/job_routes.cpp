@@ -63,6 +63,7 @@ std::vector<jobs::Job> select_jobs(jobs::Store& store, const google::protobuf::R
 }  // namespace
 
 bool job_running(const jobs::Job& job) {
+    if (!job.migrated_to.empty()) return false;
     const auto state = jobs::process_state(job.pid, job.start_ticks);
     return state != "halted" && state != "zombie";
 }
@@ -87,6 +88,11 @@ std::optional<jobs::Job> requested_job(const RequestContext& ctx, const std::str
     if (ctx.store == nullptr) fail(ErrorKind::unimplemented, "{} job needs the daemon: run `cedana daemon start`", what);
     auto job = ctx.store->job(jid);
     if (!job) fail(ErrorKind::not_found, "no job {} (cedana ps lists them)", jid);
+    // Its PID is another daemon's job now, maybe on this very machine: hands off.
+    if (!job->migrated_to.empty()) {
+        fail(ErrorKind::failed_precondition, "job {} was migrated to the daemon at {}; {} it there (cedana --address {})", jid, job->migrated_to,
+             what, job->migrated_to);
+    }
     return job;
 }
 
@@ -163,7 +169,9 @@ void list_jobs(RequestContext& ctx, v1::ListJobsReq& req, v1::ListJobsResp& resp
                 out->set_type(job.type);
                 out->set_pid(job.pid);
                 out->set_command(job.command);
-                out->set_state(job_state(job).value_or(jobs::process_state(job.pid, job.start_ticks)));
+                out->set_state(!job.migrated_to.empty() ? std::string("migrated")
+                                                        : job_state(job).value_or(jobs::process_state(job.pid, job.start_ticks)));
+                out->set_migrated_to(job.migrated_to);
                 out->set_log(job.log);
                 out->set_attachable(job.attachable);
                 out->set_gpu(job.gpu);

@@ -11,6 +11,7 @@
 #include "daemon/freeze_route.hpp"
 #include "daemon/health_route.hpp"
 #include "daemon/job_routes.hpp"
+#include "daemon/migrate_route.hpp"
 #include "daemon/restore_route.hpp"
 #include "daemon/request_context.hpp"
 #include "pipeline/profile.hpp"
@@ -214,6 +215,16 @@ grpc::Status Service::Query(grpc::ServerContext* c, const v1::QueryReq* q, v1::Q
 }
 grpc::Status Service::ListCheckpoints(grpc::ServerContext* c, const v1::ListCheckpointsReq* q, v1::ListCheckpointsResp* r) {
     return serve_route(*c, "list checkpoints", *q, *r, list_checkpoints);
+}
+
+grpc::Status Service::Migrate(grpc::ServerContext* c, const v1::MigrateReq* q, v1::MigrateResp* r) {
+    return serve_route(*c, "migrate", *q, *r, migrate_job);
+}
+
+grpc::Status Service::ReceiveJob(grpc::ServerContext* context, grpc::ServerReader<v1::ReceiveJobReq>* reader, v1::ReceiveJobResp* response) {
+    return serve(*context, "receive job", [&](RequestContext& ctx, pipeline::Profile*) {
+        receive_job(ctx, [reader](v1::ReceiveJobReq& msg) { return reader->Read(&msg); }, *response);
+    });
 }
 
 }  // namespace cedana::daemon

@@ -48,6 +48,10 @@ public:
                           cedana::daemon::v1::FreezeResp* response) override;
     grpc::Status Query(grpc::ServerContext* context, const cedana::daemon::v1::QueryReq* request,
                        cedana::daemon::v1::QueryResp* response) override;
+    grpc::Status Migrate(grpc::ServerContext* context, const cedana::daemon::v1::MigrateReq* request,
+                         cedana::daemon::v1::MigrateResp* response) override;
+    grpc::Status ReceiveJob(grpc::ServerContext* context, grpc::ServerReader<cedana::daemon::v1::ReceiveJobReq>* reader,
+                            cedana::daemon::v1::ReceiveJobResp* response) override;
     grpc::Status Attach(grpc::ServerContext* context,
                         grpc::ServerReaderWriter<cedana::daemon::v1::AttachResp, cedana::daemon::v1::AttachReq>* stream) override;
 

@@ -36,6 +36,7 @@ const char* const kMigrations[] = {
        CREATE INDEX checkpoints_jid ON checkpoints(jid, time);)",
     R"(ALTER TABLE jobs ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;)",
     R"(ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}';)",
+    R"(ALTER TABLE jobs ADD COLUMN migrated_to TEXT NOT NULL DEFAULT '';)",
 };
 
 // A prepared statement, finalized on destruction.
@@ -95,7 +96,7 @@ void exec(sqlite3* db, const char* sql, const std::string& path) {
     }
 }
 
-constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details";
+constexpr const char* kJobColumns = "jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details, migrated_to";
 
 Job read_job(Statement& s) {
     Job j;
@@ -109,6 +110,7 @@ Job read_job(Statement& s) {
     j.created_unix = s.integer(7);
     if (!s.is_null(8)) j.exit_status = static_cast<int>(s.integer(8));
     j.start_ticks = static_cast<std::uint64_t>(s.integer(9));
+    j.migrated_to = s.text(11);
     const auto details = nlohmann::json::parse(s.text(10), nullptr, false);
     if (details.is_object()) {
         for (const auto& [key, value] : details.items()) {
@@ -162,11 +164,11 @@ Store::~Store() { sqlite3_close(db_); }
 
 void Store::add_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details, "
+                     "migrated_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, job.jid).bind(2, job.type).bind(3, std::int64_t{job.pid}).bind(4, job.command).bind(5, job.log);
     s.bind(6, std::int64_t{job.attachable}).bind(7, std::int64_t{job.gpu}).bind(8, job.created_unix).bind(9, job.exit_status);
-    s.bind(10, static_cast<std::int64_t>(job.start_ticks)).bind(11, nlohmann::json(job.details).dump());
+    s.bind(10, static_cast<std::int64_t>(job.start_ticks)).bind(11, nlohmann::json(job.details).dump()).bind(12, job.migrated_to);
     try {
         s.step();
     } catch (const Error& e) {
@@ -178,11 +180,17 @@ void Store::add_job(const Job& job) {
 void Store::update_job(const Job& job) {
     const std::lock_guard lock(mutex_);
     Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ?, "
-                     "details = ? WHERE jid = ?");
+                     "details = ?, migrated_to = ? WHERE jid = ?");
     s.bind(1, job.type).bind(2, std::int64_t{job.pid}).bind(3, job.command).bind(4, job.log);
     s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status);
-    s.bind(8, static_cast<std::int64_t>(job.start_ticks)).bind(9, nlohmann::json(job.details).dump()).bind(10, job.jid);
+    s.bind(8, static_cast<std::int64_t>(job.start_ticks)).bind(9, nlohmann::json(job.details).dump()).bind(10, job.migrated_to).bind(11, job.jid);
     s.step();
+}
+
+void Store::remove_checkpoint(const std::string& id) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM checkpoints WHERE id = ?");
+    s.bind(1, id).step();
 }
 
 void Store::remove_job(const std::string& jid) {

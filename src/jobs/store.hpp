@@ -30,6 +30,8 @@ struct Job {
     // What the job's plugin needs to find its workload again (a container's id, runc root
     // and bundle); empty for processes.
     std::map<std::string, std::string> details;
+    // Set once `cedana migrate` moved the job to another daemon: that daemon's address.
+    std::string migrated_to;
 };
 
 struct Checkpoint {
@@ -62,6 +64,7 @@ public:
     // Newest first.
     std::vector<Checkpoint> checkpoints(const std::string& jid);
     std::optional<Checkpoint> checkpoint(const std::string& id);
+    void remove_checkpoint(const std::string& id);
 
     struct CheckpointSummary {
         int count = 0;

@@ -20,7 +20,7 @@ namespace {
 
 Job job(const std::string& jid, int pid) {
     return {.jid = jid, .type = "process", .pid = pid, .command = "sleep 1", .log = "/tmp/x.log", .attachable = false, .gpu = false,
-            .created_unix = 100, .exit_status = std::nullopt, .start_ticks = 7, .details = {}};
+            .created_unix = 100, .exit_status = std::nullopt, .start_ticks = 7, .details = {}, .migrated_to = {}};
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ void add_restore_commands(CLI::App& root, Globals& globals);
 void add_freeze_commands(CLI::App& root, Globals& globals);
 void add_query_commands(CLI::App& root, Globals& globals);
 void add_job_commands(CLI::App& root, Globals& globals);
+void add_migrate_commands(CLI::App& root, Globals& globals);
 void add_plugin_commands(CLI::App& root, Globals& globals);
 void add_k8s_commands(CLI::App& root, Globals& globals);
 void add_dump_vm_command(CLI::App& root, Globals& globals);

@@ -206,7 +206,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     const auto hub = attachable ? attachable->hub(std::move(log_fd), client, id, pid, c.job_ended) : nullptr;
     store.add_job({.jid = q.jid(), .type = q.type(), .pid = pid, .command = fmt::format("containerd container {} ({})", id, image.name),
                    .log = log, .attachable = q.attachable(), .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}});
+                   .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}, .migrated_to = {}});
     if (hub) c.keep_hub(q.jid(), hub);
     undo.dismiss();
     r.set_jid(q.jid());
@@ -262,7 +262,7 @@ void adopt(RequestContext& c, v1::ManageReq& q, v1::ManageResp& r) {
     store.add_job({.jid = q.jid(), .type = q.type(), .pid = q.pid(),
                    .command = fmt::format("containerd container {} ({})", id, detail(q.details(), "image")), .log = "", .attachable = false,
                    .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(q.pid()), .details = {q.details().begin(), q.details().end()}});
+                   .start_ticks = jobs::start_ticks(q.pid()), .details = {q.details().begin(), q.details().end()}, .migrated_to = {}});
     r.set_jid(q.jid());
     r.set_pid(q.pid());
 }

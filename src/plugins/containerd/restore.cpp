@@ -211,7 +211,7 @@ void restore_task(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         ctx.store->add_job({.jid = id, .type = "containerd", .pid = resp.pid(), .command = fmt::format("containerd container {} ({})", id, t.record.image()),
                             .log = req.out(), .attachable = true, .gpu = false, .created_unix = util::unix_seconds(),
                             .exit_status = std::nullopt, .start_ticks = jobs::start_ticks(resp.pid()),
-                            .details = {req.details().begin(), req.details().end()}});
+                            .details = {req.details().begin(), req.details().end()}, .migrated_to = {}});
         ctx.keep_hub(id, ctx.restore.hub);
     }
 }

@@ -76,7 +76,7 @@ void spawn(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     for (const auto& a : q.args()) command += (command.empty() ? "" : " ") + a;
     store.add_job({.jid = jid, .type = q.type(), .pid = pid, .command = command, .log = log, .attachable = q.attachable(),
                    .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(pid), .details = {}});
+                   .start_ticks = jobs::start_ticks(pid), .details = {}, .migrated_to = {}});
     if (hub) c.keep_hub(jid, hub);
     if (c.adopt_child) c.adopt_child(pid);
     r.set_jid(jid);
@@ -101,7 +101,7 @@ void adopt(RequestContext& c, v1::ManageReq& q, v1::ManageResp& r) {
     const auto info = proc::inspect(q.pid());
     store.add_job({.jid = jid, .type = q.type(), .pid = q.pid(), .command = info.command, .log = "", .attachable = false,
                    .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(q.pid()), .details = {}});
+                   .start_ticks = jobs::start_ticks(q.pid()), .details = {}, .migrated_to = {}});
     r.set_jid(jid);
     r.set_pid(q.pid());
 }

@@ -205,7 +205,7 @@ void start(RequestContext& c, v1::RunReq& q, v1::RunResp& r) {
     util::owned_children().own(pid);
     store.add_job({.jid = q.jid(), .type = q.type(), .pid = pid, .command = fmt::format("runc container {}", id), .log = log,
                    .attachable = q.attachable(), .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}});
+                   .start_ticks = jobs::start_ticks(pid), .details = {q.details().begin(), q.details().end()}, .migrated_to = {}});
     if (c.adopt_child) c.adopt_child(pid);
     if (hub) c.keep_hub(q.jid(), hub);
     try {
@@ -261,7 +261,7 @@ void adopt(RequestContext& c, v1::ManageReq& q, v1::ManageResp& r) {
     }
     store.add_job({.jid = q.jid(), .type = q.type(), .pid = q.pid(), .command = fmt::format("runc container {}", id), .log = "",
                    .attachable = false, .gpu = q.gpu_enabled(), .created_unix = util::unix_seconds(), .exit_status = std::nullopt,
-                   .start_ticks = jobs::start_ticks(q.pid()), .details = {q.details().begin(), q.details().end()}});
+                   .start_ticks = jobs::start_ticks(q.pid()), .details = {q.details().begin(), q.details().end()}, .migrated_to = {}});
     r.set_jid(q.jid());
     r.set_pid(q.pid());
 }

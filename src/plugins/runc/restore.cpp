@@ -314,7 +314,7 @@ void criu_restore(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp) {
         ctx.store->add_job({.jid = t.id, .type = "runc", .pid = resp.pid(), .command = fmt::format("runc container {}", t.id),
                             .log = req.out(), .attachable = true, .gpu = false, .created_unix = util::unix_seconds(),
                             .exit_status = std::nullopt, .start_ticks = jobs::start_ticks(resp.pid()),
-                            .details = {req.details().begin(), req.details().end()}});
+                            .details = {req.details().begin(), req.details().end()}, .migrated_to = {}});
         ctx.keep_hub(t.id, ctx.restore.hub);
     }
     // --no-server, not detached: once it exits the container goes, as after runc restore.
