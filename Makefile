@@ -38,6 +38,7 @@ bench: build
 	bench/containerd.sh $(BUILD_DIR)/cedana
 	bench/streams.sh $(BUILD_DIR)/cedana
 	bench/s3.sh $(BUILD_DIR)/cedana
+	bench/migrate.sh $(BUILD_DIR)/cedana
 
 clean:
 	rm -rf $(BUILD_DIR)
