@@ -76,6 +76,7 @@ void Client::prepare(grpc::ClientContext& context) const {
     if (profiling_) context.AddMetadata(api::kProfilingKey, "1");
     if (!override_json_.empty()) context.AddMetadata(api::kConfigKey, override_json_);
     if (!authorization_.empty()) context.AddMetadata(transport::kAuthorizationKey, authorization_);
+    if (!request_id_.empty()) context.AddMetadata(api::kRequestIdKey, request_id_);
 }
 
 template <typename Req, typename Resp, typename Method>
@@ -90,6 +91,8 @@ Resp Client::call(Method method, const Req& req) {
         v1::Profile profile;
         if (profile.ParseFromArray(it->second.data(), static_cast<int>(it->second.size()))) profile_ = std::move(profile);
     }
+    transfer_.clear();
+    if (const auto it = trailers.find(api::kTransferTrailer); it != trailers.end()) transfer_.assign(it->second.data(), it->second.size());
     check_status(status);
     return resp;
 }
@@ -144,6 +147,10 @@ v1::FreezeResp Client::unfreeze(const v1::FreezeReq& req) {
 v1::QueryResp Client::query(const v1::QueryReq& req) { return call<v1::QueryReq, v1::QueryResp>(&v1::Daemon::Stub::Query, req); }
 
 v1::MigrateResp Client::migrate(const v1::MigrateReq& req) { return call<v1::MigrateReq, v1::MigrateResp>(&v1::Daemon::Stub::Migrate, req); }
+
+v1::ProgressResp Client::progress(const v1::ProgressReq& req) {
+    return call<v1::ProgressReq, v1::ProgressResp>(&v1::Daemon::Stub::Progress, req);
+}
 
 std::unique_ptr<grpc::ClientWriter<v1::ReceiveJobReq>> Client::receive_job(grpc::ClientContext& context, v1::ReceiveJobResp& resp) {
     prepare(context);

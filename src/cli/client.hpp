@@ -33,6 +33,7 @@ public:
     cedana::daemon::v1::FreezeResp unfreeze(const cedana::daemon::v1::FreezeReq& req);
     cedana::daemon::v1::QueryResp query(const cedana::daemon::v1::QueryReq& req);
     cedana::daemon::v1::MigrateResp migrate(const cedana::daemon::v1::MigrateReq& req);
+    cedana::daemon::v1::ProgressResp progress(const cedana::daemon::v1::ProgressReq& req);
     // The ReceiveJob stream (a daemon migrating a job to this one); `context` and `resp` must
     // outlive it. check_status() turns its Finish() into an error as every call does.
     std::unique_ptr<grpc::ClientWriter<cedana::daemon::v1::ReceiveJobReq>> receive_job(grpc::ClientContext& context,
@@ -45,6 +46,11 @@ public:
 
     // The timings of the last call, when the daemon sent them.
     [[nodiscard]] const std::optional<cedana::daemon::v1::Profile>& profile() const { return profile_; }
+
+    // Calls from now on carry this id, which Progress calls name (cli/progress_display.hpp).
+    void set_request_id(std::string id) { request_id_ = std::move(id); }
+    // What the last call moved, when it moved anything: "WHAT\tBYTES\tMILLISECONDS".
+    [[nodiscard]] const std::string& transfer() const { return transfer_; }
 
 private:
     template <typename Req, typename Resp, typename Method>
@@ -60,6 +66,8 @@ private:
     bool profiling_;
     std::unique_ptr<cedana::daemon::v1::Daemon::Stub> stub_;
     std::optional<cedana::daemon::v1::Profile> profile_;
+    std::string request_id_;
+    std::string transfer_;
 };
 
 }  // namespace cedana::cli

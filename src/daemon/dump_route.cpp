@@ -39,6 +39,7 @@
 #include "pipeline/chain.hpp"
 #include "proc/process_info.hpp"
 #include "storage/location.hpp"
+#include "util/counted_output.hpp"
 #include "storage/store_registry.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
@@ -126,11 +127,15 @@ void stage_remote(DumpCtx& ctx, v1::DumpReq& req) {
     ctx.dump.final_path = target.str();
     ctx.dump.remote_key = target.key;
     ctx.dump.staging.emplace(fs::temp_directory_path(), req.name());
+    ctx.transfer->begin("uploading to " + target.str(), 0);
+    const auto counted = [&ctx](std::unique_ptr<util::ByteOutput> upload) -> std::unique_ptr<util::ByteOutput> {
+        return std::make_unique<util::CountedOutput>(std::move(upload), ctx.transfer);
+    };
     if (ctx.dump.streams > 0) {
-        ctx.dump.shards.emplace([&store, &target](const std::string& shard) { return store->upload(target.child(shard).key); },
+        ctx.dump.shards.emplace([&store, &target, &counted](const std::string& shard) { return counted(store->upload(target.child(shard).key)); },
                                 ctx.dump.streams, ctx.dump.compression);
     } else if (const auto codec = images::streamed_codec(ctx.dump.compression)) {
-        ctx.dump.archive.emplace(store->upload(target.key), *codec);
+        ctx.dump.archive.emplace(counted(store->upload(target.key)), *codec);
     }
     ctx.dump.remote = std::move(store);
 }
@@ -183,10 +188,11 @@ void pack_shards(images::shards::ShardSet& shards, const fs::path& dir) {
 
 // An archive that cannot be streamed (gzip, zlib) is packed in the staging directory, then
 // uploaded front to back.
-void upload_file(storage::ObjectStore& store, const std::string& key, const fs::path& file) {
+void upload_file(storage::ObjectStore& store, const std::string& key, const fs::path& file, util::TransferProgress& progress) {
     util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
     auto upload = store.upload(key);
+    progress.begin(progress.snapshot().what, fs::file_size(file));
     std::vector<char> buffer(4u << 20);
     for (;;) {
         const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
@@ -194,6 +200,7 @@ void upload_file(storage::ObjectStore& store, const std::string& key, const fs::
         if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", file.string(), std::strerror(errno));
         if (n == 0) break;
         upload->append(buffer.data(), static_cast<std::size_t>(n));
+        progress.add(static_cast<std::uint64_t>(n));
     }
     upload->finish();
 }
@@ -249,7 +256,7 @@ void pack(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) 
     images::pack(staging.work_dir(), staging.partial_file(), ctx.dump.compression, images::PackInput::consume);
     resp.set_size(fs::file_size(staging.partial_file()));
     if (remote) {
-        upload_file(*ctx.dump.remote, ctx.dump.remote_key, staging.partial_file());
+        upload_file(*ctx.dump.remote, ctx.dump.remote_key, staging.partial_file(), *ctx.transfer);
         return;
     }
     staging.publish(staging.partial_file(), ctx.dump.final_path);

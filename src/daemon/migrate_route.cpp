@@ -64,13 +64,16 @@ config::Config target_config(const config::Config& base, const v1::MigrateReq& r
 
 // Sends the checkpoint at `path` (an archive, or a directory of files) as chunks; false
 // when the stream broke (Finish() says why).
-bool send_checkpoint(grpc::ClientWriter<v1::ReceiveJobReq>& writer, const fs::path& path, std::uint64_t& sent) {
+bool send_checkpoint(grpc::ClientWriter<v1::ReceiveJobReq>& writer, const fs::path& path, std::uint64_t& sent, util::TransferProgress& progress) {
     std::vector<std::pair<std::string, fs::path>> files;
     if (fs::is_directory(path)) {
         for (const auto& file : images::regular_files(path)) files.emplace_back(file.filename().string(), file);
     } else {
         files.emplace_back("", path);
     }
+    std::uint64_t total = 0;
+    for (const auto& [name, file] : files) total += fs::file_size(file);
+    progress.begin(progress.snapshot().what, total);
     std::string buffer(kChunk, '\0');
     for (const auto& [name, file] : files) {
         const util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -87,6 +90,7 @@ bool send_checkpoint(grpc::ClientWriter<v1::ReceiveJobReq>& writer, const fs::pa
             msg.mutable_chunk()->set_data(buffer.data(), static_cast<std::size_t>(n));
             if (!writer.Write(msg)) return false;
             sent += static_cast<std::uint64_t>(n);
+            progress.add(static_cast<std::uint64_t>(n));
             any = true;
             if (n == 0) break;
         }
@@ -162,8 +166,10 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
     std::string failure;
     try {
         const auto writer = target->receive_job(call, received);
-        bool ok = writer->Write(header) && send_checkpoint(*writer, checkpoint, sent);
+        ctx.transfer->begin("sending to " + req.to(), 0);
+        bool ok = writer->Write(header) && send_checkpoint(*writer, checkpoint, sent, *ctx.transfer);
         if (ok) ok = writer->WritesDone();
+        ctx.transfer->end();
         target->check_status(writer->Finish());
         if (!ok) failure = "the connection broke off";
     } catch (const Error& e) {

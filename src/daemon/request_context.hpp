@@ -12,6 +12,7 @@
 #include "daemon/io_hub.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
+#include "util/transfer_progress.hpp"
 
 namespace cedana::daemon {
 
@@ -45,6 +46,9 @@ struct RequestContext {
     // once the restored workload the CLI waits for has exited (runc: delete the container, as
     // runc restore does).
     std::function<void(std::function<void()>)> after_exit = {};
+    // The request's transfer to or from remote storage or another daemon, as far as it has
+    // come: what Progress calls read while the request runs.
+    std::shared_ptr<util::TransferProgress> transfer = std::make_shared<util::TransferProgress>();
     // Keeps an attachable job's I/O (io_hub.hpp) for Attach; unset inside the CLI.
     std::function<void(const std::string& jid, std::shared_ptr<IoHub>)> keep_hub = {};
 };

@@ -102,7 +102,7 @@ void fetch_remote(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, c
     const std::string remote = req.path();
     const auto url = storage::parse_url(remote, "--path");
     const auto store = storage::open_store(ctx.config, url);
-    const storage::FetchedCheckpoint local(*store, url);
+    const storage::FetchedCheckpoint local(*store, url, ctx.transfer.get());
     // The opened checkpoint (a FUSE mount, an extraction) lives in the local copy: it goes
     // first.
     struct Release {

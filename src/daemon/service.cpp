@@ -61,6 +61,13 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     // The CLI decides whether timings are printed (its --profiling or Profiling.Enabled) and
     // asks for them; unasked, the steps go untimed.
     const bool profiling = metadata(context, api::kProfilingKey) == "1";
+    // A request id is the CLI's to choose; one already running keeps its own.
+    const std::string request_id = metadata(context, api::kRequestIdKey);
+    bool tracked = false;
+    if (!request_id.empty()) {
+        const std::lock_guard lock(transfers_mutex_);
+        tracked = transfers_.emplace(request_id, ctx.transfer).second;
+    }
     pipeline::Profile profile;
     grpc::Status status = grpc::Status::OK;
     try {
@@ -72,8 +79,16 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
         spdlog::error("{} failed unexpectedly: {}", what, e.what());
         status = grpc::Status(grpc::StatusCode::INTERNAL, e.what());
     }
+    if (tracked) {
+        const std::lock_guard lock(transfers_mutex_);
+        transfers_.erase(request_id);
+    }
     if (profiling) {
         context.AddTrailingMetadata(api::kProfileTrailer, api::to_proto(profile).SerializeAsString());
+    }
+    ctx.transfer->end();
+    if (const auto moved = ctx.transfer->snapshot(); status.ok() && !moved.what.empty()) {
+        context.AddTrailingMetadata(api::kTransferTrailer, fmt::format("{}\t{}\t{}", moved.what, moved.done, moved.elapsed_ms));
     }
     return status;
 }
@@ -224,6 +239,24 @@ grpc::Status Service::Migrate(grpc::ServerContext* c, const v1::MigrateReq* q, v
 grpc::Status Service::ReceiveJob(grpc::ServerContext* context, grpc::ServerReader<v1::ReceiveJobReq>* reader, v1::ReceiveJobResp* response) {
     return serve(*context, "receive job", [&](RequestContext& ctx, pipeline::Profile*) {
         receive_job(ctx, [reader](v1::ReceiveJobReq& msg) { return reader->Read(&msg); }, *response);
+    });
+}
+
+grpc::Status Service::Progress(grpc::ServerContext* context, const v1::ProgressReq* request, v1::ProgressResp* response) {
+    return serve(*context, "progress", [&](RequestContext&, pipeline::Profile*) {
+        std::shared_ptr<util::TransferProgress> transfer;
+        {
+            const std::lock_guard lock(transfers_mutex_);
+            const auto it = transfers_.find(request->request_id());
+            if (it != transfers_.end()) transfer = it->second;
+        }
+        if (!transfer) return;
+        const auto now = transfer->snapshot();
+        response->set_active(now.active);
+        response->set_what(now.what);
+        response->set_done(now.done);
+        response->set_total(now.total);
+        response->set_elapsed_ms(now.elapsed_ms);
     });
 }
 

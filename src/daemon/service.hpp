@@ -15,6 +15,7 @@
 #include "daemon/reaper.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
+#include "util/transfer_progress.hpp"
 
 namespace cedana::daemon {
 
@@ -52,6 +53,8 @@ public:
                          cedana::daemon::v1::MigrateResp* response) override;
     grpc::Status ReceiveJob(grpc::ServerContext* context, grpc::ServerReader<cedana::daemon::v1::ReceiveJobReq>* reader,
                             cedana::daemon::v1::ReceiveJobResp* response) override;
+    grpc::Status Progress(grpc::ServerContext* context, const cedana::daemon::v1::ProgressReq* request,
+                          cedana::daemon::v1::ProgressResp* response) override;
     grpc::Status Attach(grpc::ServerContext* context,
                         grpc::ServerReaderWriter<cedana::daemon::v1::AttachResp, cedana::daemon::v1::AttachReq>* stream) override;
 
@@ -76,6 +79,9 @@ private:
     std::vector<std::unique_ptr<proc::TtyRelay>> relays_;
     std::mutex hubs_mutex_;
     std::map<std::string, std::shared_ptr<IoHub>> hubs_;
+    // The transfers of running requests, by the id their CLI gave them.
+    std::mutex transfers_mutex_;
+    std::map<std::string, std::shared_ptr<util::TransferProgress>> transfers_;
 };
 
 }  // namespace cedana::daemon

@@ -34,7 +34,7 @@ struct Download {
 };
 
 // Every range of every download, on kConnections threads; the first failure stops the rest.
-void download_all(ObjectStore& store, std::vector<Download>& downloads) {
+void download_all(ObjectStore& store, std::vector<Download>& downloads, util::TransferProgress* progress) {
     struct Range {
         Download* download;
         std::uint64_t offset;
@@ -58,6 +58,7 @@ void download_all(ObjectStore& store, std::vector<Download>& downloads) {
                 store.read(r.download->key, r.offset, r.length, [&](std::string_view bytes) {
                     util::pwrite_all(r.download->fd.get(), bytes.data(), bytes.size(), at, r.download->file);
                     at += bytes.size();
+                    if (progress != nullptr) progress->add(bytes.size());
                 });
             } catch (...) {
                 const std::lock_guard lock(mutex);
@@ -81,7 +82,7 @@ std::string last_segment(const std::string& key) {
 
 }  // namespace
 
-FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url) : scratch_("cedana-fetch") {
+FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url, util::TransferProgress* progress) : scratch_("cedana-fetch") {
     const auto found = find_checkpoint(store, url);
     if (found.objects.empty()) fail(ErrorKind::not_found, "{}: no checkpoint there (no such object, and no shards under it)", url.str());
     path_ = scratch_.path() / last_segment(url.key);
@@ -95,7 +96,13 @@ FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url) :
         fs::create_directory(path_, ec);
         if (ec) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path_.string(), ec.message());
     }
-    download_all(store, downloads);
+    if (progress != nullptr) {
+        std::uint64_t total = 0;
+        for (const auto& d : downloads) total += d.size;
+        progress->begin("downloading " + url.str(), total);
+    }
+    download_all(store, downloads, progress);
+    if (progress != nullptr) progress->end();
 }
 
 }  // namespace cedana::storage

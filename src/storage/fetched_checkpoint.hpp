@@ -10,14 +10,15 @@
 
 #include "storage/object_store.hpp"
 #include "util/scratch_dir.hpp"
+#include "util/transfer_progress.hpp"
 
 namespace cedana::storage {
 
 class FetchedCheckpoint {
 public:
     // Throws cedana::Error(not_found) when `url` is neither an object nor a prefix of
-    // shards, and what the download failed of.
-    FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url);
+    // shards, and what the download failed of. Counts the bytes into `progress` if given.
+    FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url, util::TransferProgress* progress = nullptr);
 
     // The local archive or shard directory, named as the remote one.
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }

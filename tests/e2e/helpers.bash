@@ -185,6 +185,16 @@ free_tcp_port() {
     return 1
 }
 
+# on_terminal CMD...: runs CMD with stdout on a pseudo-terminal (script(1)); $output is what
+# the terminal got, carriage returns and line clearing taken out.
+on_terminal() {
+    local cmd
+    printf -v cmd '%q ' "$@"
+    run script -qefc "$cmd" /dev/null
+    output=$(sed -e 's/\r/\n/g' -e 's/\x1b\[K//g' <<<"$output" | sed '/^$/d')
+    mapfile -t lines <<<"$output"
+}
+
 # write_config JSON: writes $CFG_DIR/config.json.
 write_config() {
     printf '%s\n' "$1" >"$CFG_DIR/config.json"

@@ -110,9 +110,11 @@ assert_nothing_at_b() {
     local before
     before=$(line_count "$JOB_LOG")
 
-    cedana_cli migrate job "$JID" --to "$B_SOCK"
+    # On a terminal: what was sent, then the result line.
+    on_terminal "$CEDANA" migrate job "$JID" --to "$B_SOCK" --address "$SOCK" --config-dir "$CFG_DIR"
     assert_success
-    assert_output --regexp "^Migrated job $JID to $B_SOCK \(PID $JOB_PID, .+ sent\)$"
+    assert_line --regexp "^Sent [0-9.]+ [KM]iB to $B_SOCK in [0-9.]+ s \("
+    assert_line --index $((${#lines[@]} - 1)) --regexp "^Migrated job $JID to $B_SOCK \(PID $JOB_PID, .+ sent\)$"
     assert_counts_on "$before"
     [[ $(pid_starttime "$JOB_PID") != "" ]] || fail "PID $JOB_PID is not running"
 

@@ -979,3 +979,39 @@ while True:
     wait_pid_gone "$pid"
     stop_daemon
 }
+
+# ---------------------------------------------------------------------------
+# Progress on a terminal
+
+@test "on a terminal, a dump to s3:// and a restore from it end with what was moved (bytes, time, rate); piped, their output is only the usual lines" {
+    command -v script >/dev/null || skip "no script(1) for a pseudo-terminal"
+    start_daemon
+    start_big_counter "$TEST_DIR/orig.out"
+    local pid=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    local url=s3://$BUCKET/tty/cp.tar.lz4
+
+    on_terminal "$CEDANA" dump process "$pid" --dir "s3://$BUCKET/tty" --name cp --compression lz4 --leave-running \
+        --address "$SOCK" --config-dir "$CFG_DIR"
+    assert_success
+    assert_line --regexp "^Uploaded [0-9.]+ MiB to $url in [0-9.]+ s \([0-9.]+ [KMG]iB/s\)$"
+    assert_equal "${lines[${#lines[@]} - 1]}" "Dumped to $url"
+
+    cedana_dump "$pid" --dir "s3://$BUCKET/tty" --name piped --compression lz4 --leave-running
+    assert_success
+    assert_equal "${#lines[@]}" 1
+    assert_output "Dumped to s3://$BUCKET/tty/piped.tar.lz4"
+
+    kill -KILL "$pid"
+    wait "$pid" || true
+    wait_pid_gone "$pid"
+    on_terminal "$CEDANA" restore process --path "$url" --out "$TEST_DIR/restored.out" --address "$SOCK" --config-dir "$CFG_DIR"
+    assert_success
+    assert_line --regexp "^Downloaded [0-9.]+ MiB from $url in [0-9.]+ s \([0-9.]+ [KMG]iB/s\)$"
+    assert_line "Restored PID $pid from $url"
+    track "$pid"
+    wait_for_lines "$TEST_DIR/restored.out" 2
+    assert_growing "$TEST_DIR/restored.out"
+    kill_restored "$pid"
+    stop_daemon
+}

@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/progress_display.hpp"
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/location_arg.hpp"
@@ -35,7 +36,9 @@ void send_dump(Globals& globals, const DumpOptions& o, cedana::daemon::v1::DumpR
 
     const config::Loaded loaded = globals.load_config();
     Client client(loaded.config, globals.config_json, globals.want_profile(loaded.config));
+    ProgressDisplay progress(client, [&] { return Client(loaded.config, globals.config_json, false); });
     const auto resp = client.dump(req);
+    progress.summarize(client);
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
     std::cout << "Dumped to " << resp.path() << std::endl;
 }

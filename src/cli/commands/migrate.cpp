@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands/commands.hpp"
+#include "cli/progress_display.hpp"
 #include "util/units.hpp"
 
 namespace cedana::cli {
@@ -33,7 +34,10 @@ void migrate(Globals& globals, const MigrateOptions& o) {
     if (!connection.tls_ca.empty()) req.set_to_tls_ca(std::filesystem::absolute(connection.tls_ca).string());
     req.set_compression(o.compression);
     if (o.streams >= 0) req.set_streams(o.streams);
-    const auto resp = globals.client().migrate(req);
+    Client client = globals.client();
+    ProgressDisplay progress(client, [&globals] { return globals.client(); });
+    const auto resp = client.migrate(req);
+    progress.summarize(client);
     std::cout << "Migrated job " << resp.jid() << " to " << o.to << " (PID " << resp.pid() << ", " << util::binary_size(resp.bytes())
               << " sent)\n";
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "api/profile_convert.hpp"
+#include "cli/progress_display.hpp"
 #include "cli/attach.hpp"
 #include "cli/client.hpp"
 #include "cli/commands/commands.hpp"
@@ -125,7 +126,9 @@ void send_restore(Globals& globals, const RestoreOptions& o, cedana::daemon::v1:
 
     const config::Loaded loaded = globals.load_config();
     Client client(loaded.config, globals.config_json, globals.want_profile(loaded.config));
+    ProgressDisplay progress(client, [&] { return Client(loaded.config, globals.config_json, false); });
     const auto resp = client.restore(req);
+    progress.summarize(client);
     write_pid_file(o.pid_file, resp.pid());
     if (client.profile()) std::cout << format_profile(*client.profile()) << '\n';
     // A workload restored attachable outside a job becomes one; it is found by its PID.
