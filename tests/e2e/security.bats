@@ -636,3 +636,42 @@ EOF
     assert_output --partial "no-such-group-xyz"
     assert_not_exists "$SOCK"
 }
+
+@test "migrate job --to a TLS daemon over TCP: the call's token and --tls-ca carry over; without the CA the target is refused before the job is touched" {
+    make_ca ca
+    make_cert ca server server
+    tls_env
+    mkdir -p "$TEST_DIR/a-ckpt" "$TEST_DIR/b-ckpt"
+    DAEMON_DB=$TEST_DIR.b.db start_tcp "$ADDR" CEDANA_AUTH_TOKEN="$TOKEN" "${TLS_ENV[@]}" CEDANA_CHECKPOINT_DIR="$TEST_DIR/b-ckpt"
+    local b_pid=$DAEMON_PID
+    CEDANA_CHECKPOINT_DIR=$TEST_DIR/a-ckpt start_daemon
+    write_counter_script "$TEST_DIR/count.sh"
+    local jid=tls_$UNIQ log=$TEST_DIR/job.log
+    cedana_cli run process "$TEST_DIR/count.sh" --jid "$jid" --out "$log"
+    assert_success
+    local pid
+    pid=$(sed -n 's/^Started job [^ ]* (PID \([0-9]*\)).*/\1/p' <<<"$output")
+    track "$pid"
+    wait_for_lines "$log" 3
+    local started
+    started=$(pid_starttime "$pid")
+
+    # The system's roots do not know this daemon's CA.
+    CEDANA_AUTH_TOKEN=$TOKEN cedana_cli migrate job "$jid" --to "$ADDR" --tls
+    assert_failure
+    assert_output --partial "the daemon at $ADDR cannot be used"
+    assert_equal "$(pid_starttime "$pid")" "$started"
+    run ls -A "$TEST_DIR/a-ckpt"
+    assert_output ""
+
+    CEDANA_AUTH_TOKEN=$TOKEN cedana_cli migrate job "$jid" --to "$ADDR" --tls-ca "$PKI/ca.pem"
+    assert_success
+    assert_output --regexp "^Migrated job $jid to $ADDR \(PID $pid, "
+    run env CEDANA_AUTH_TOKEN="$TOKEN" "${TCP_CLI[@]}" --tls-ca "$PKI/ca.pem" ps --config-dir "$DCFG"
+    assert_success
+    assert_line --regexp "^$jid +process +$pid +(running|sleep) "
+    run env CEDANA_AUTH_TOKEN="$TOKEN" "${TCP_CLI[@]}" --tls-ca "$PKI/ca.pem" kill "$jid" --config-dir "$DCFG"
+    assert_success
+    stop_daemon
+    stop_daemon "$b_pid"
+}
