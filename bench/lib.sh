@@ -32,6 +32,28 @@ exec_as_subreaper() {
     exec perl -e 'syscall($ARGV[0], 36, 1, 0, 0, 0) == 0 or die "prctl(PR_SET_CHILD_SUBREAPER): $!\n"; shift @ARGV; exec {$ARGV[0]} @ARGV or die "exec: $!\n"' "$nr" "$@"
 }
 
+# memhog_settings [path-to-cedana]: the settings of a benchmark on memhog workloads, checked:
+# ROUNDS (default 9), MEMHOG_MIB (1024), BENCH_DIR (/var/tmp), CEDANA and MEMHOG (made
+# absolute), BENCH_OUT (made absolute when set); dies unless run as root.
+memhog_settings() {
+    ROUNDS=${ROUNDS:-9}
+    MEMHOG_MIB=${MEMHOG_MIB:-1024}
+    BENCH_DIR=${BENCH_DIR:-/var/tmp}
+    [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not \"$ROUNDS\""
+    [[ "$MEMHOG_MIB" =~ ^[1-9][0-9]*$ ]] || die "MEMHOG_MIB must be a positive integer, not \"$MEMHOG_MIB\""
+    CEDANA=${1:-$HERE/../build/cedana}
+    [ -x "$CEDANA" ] || die "no cedana binary at $CEDANA (build it first: make build)"
+    CEDANA=$(realpath "$CEDANA")
+    MEMHOG=${MEMHOG:-$(dirname "$CEDANA")/bench/memhog}
+    [ -x "$MEMHOG" ] || die "no memhog at $MEMHOG (it is built with the project)"
+    MEMHOG=$(realpath "$MEMHOG")
+    [ "$(id -u)" -eq 0 ] || die "CRIU needs root"
+    if [ -n "${BENCH_OUT:-}" ]; then
+        mkdir -p "$(dirname "$BENCH_OUT")"
+        BENCH_OUT=$(realpath "$BENCH_OUT")
+    fi
+}
+
 # alive PID: true while PID exists and is not a zombie.
 alive() {
     local state
@@ -59,11 +81,13 @@ end_pid() {
     wait_gone "$pid" 20 || die "PID $pid is still there 20 s after SIGKILL ($(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null))"
 }
 
-# start_daemon CEDANA DIR: a daemon on DIR/cedana.sock with DIR/config as its config dir.
+# start_daemon CEDANA DIR [DAEMON-ARGS...]: a daemon on DIR/cedana.sock with DIR/config as
+# its config dir and the further `daemon start` arguments given.
 start_daemon() {
     local cedana=$1 dir=$2 i
+    shift 2
     mkdir -p "$dir/config"
-    "$cedana" daemon start --address "$dir/cedana.sock" --config-dir "$dir/config" </dev/null >"$dir/daemon.log" 2>&1 &
+    "$cedana" daemon start --address "$dir/cedana.sock" --config-dir "$dir/config" "$@" </dev/null >"$dir/daemon.log" 2>&1 &
     DAEMON_PID=$!
     for ((i = 0; i < 400; i++)); do
         [ -S "$dir/cedana.sock" ] && return 0

@@ -23,22 +23,7 @@ if [ -z "${CEDANA_BENCH_SUBREAPER:-}" ]; then
     exec_as_subreaper "$BASH" "$SELF" "$@"
 fi
 
-ROUNDS=${ROUNDS:-9}
-MEMHOG_MIB=${MEMHOG_MIB:-1024}
-BENCH_DIR=${BENCH_DIR:-/var/tmp}
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not \"$ROUNDS\""
-[[ "$MEMHOG_MIB" =~ ^[1-9][0-9]*$ ]] || die "MEMHOG_MIB must be a positive integer, not \"$MEMHOG_MIB\""
-CEDANA=${1:-$HERE/../build/cedana}
-[ -x "$CEDANA" ] || die "no cedana binary at $CEDANA (build it first: make build)"
-CEDANA=$(realpath "$CEDANA")
-MEMHOG=${MEMHOG:-$(dirname "$CEDANA")/bench/memhog}
-[ -x "$MEMHOG" ] || die "no memhog at $MEMHOG (it is built with the project)"
-MEMHOG=$(realpath "$MEMHOG")
-[ "$(id -u)" -eq 0 ] || die "CRIU needs root"
-if [ -n "${BENCH_OUT:-}" ]; then
-    mkdir -p "$(dirname "$BENCH_OUT")"
-    BENCH_OUT=$(realpath "$BENCH_OUT")
-fi
+memhog_settings "$@"
 
 WORK=$(mktemp -d "$BENCH_DIR/cedana-bench-migrate.XXXXXX")
 OUT=$WORK/cmd.out
@@ -49,24 +34,16 @@ A_PID=""
 B_PID=""
 JOB_PID=""
 
-# start_one DIR: a daemon on DIR/cedana.sock with its own database and checkpoint directory.
+# start_one DIR: a daemon of lib.sh's on DIR/cedana.sock with a job database and checkpoint
+# directory of its own; sets STARTED to its PID.
 start_one() {
-    local dir=$1 i
-    mkdir -p "$dir/config"
-    CEDANA_CHECKPOINT_DIR=$dir/ckpt "$CEDANA" daemon start --address "$dir/cedana.sock" --config-dir "$dir/config" \
-        --db "$dir/jobs.db" </dev/null >"$dir/daemon.log" 2>&1 &
-    STARTED=$!
-    for ((i = 0; i < 400; i++)); do
-        [ -S "$dir/cedana.sock" ] && return 0
-        kill -0 "$STARTED" 2>/dev/null || { cat "$dir/daemon.log" >&2; die "a daemon exited at start"; }
-        sleep 0.05
-    done
-    die "a daemon did not create its socket in 20 s"
+    CEDANA_CHECKPOINT_DIR=$1/ckpt start_daemon "$CEDANA" "$1" --db "$1/jobs.db"
+    STARTED=$DAEMON_PID
 }
 stop_one() {
     [ -n "$1" ] || return 0
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
+    DAEMON_PID=$1
+    stop_daemon
 }
 cleanup() {
     local rc=$?

@@ -35,24 +35,9 @@ if [ -z "${CEDANA_BENCH_SUBREAPER:-}" ]; then
     exec_as_subreaper "$BASH" "$SELF" "$@"
 fi
 
-ROUNDS=${ROUNDS:-9}
-MEMHOG_MIB=${MEMHOG_MIB:-1024}
-BENCH_DIR=${BENCH_DIR:-/var/tmp}
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not \"$ROUNDS\""
-[[ "$MEMHOG_MIB" =~ ^[1-9][0-9]*$ ]] || die "MEMHOG_MIB must be a positive integer, not \"$MEMHOG_MIB\""
-CEDANA=${1:-$HERE/../build/cedana}
-[ -x "$CEDANA" ] || die "no cedana binary at $CEDANA (build it first: make build)"
-CEDANA=$(realpath "$CEDANA")
-MEMHOG=${MEMHOG:-$(dirname "$CEDANA")/bench/memhog}
-[ -x "$MEMHOG" ] || die "no memhog at $MEMHOG (it is built with the project)"
-MEMHOG=$(realpath "$MEMHOG")
-[ "$(id -u)" -eq 0 ] || die "CRIU needs root"
+memhog_settings "$@"
 command -v moto_server >/dev/null || die "needs moto_server (an S3-compatible server)"
 command -v curl >/dev/null || die "needs curl"
-if [ -n "${BENCH_OUT:-}" ]; then
-    mkdir -p "$(dirname "$BENCH_OUT")"
-    BENCH_OUT=$(realpath "$BENCH_OUT")
-fi
 
 WORK=$(mktemp -d "$BENCH_DIR/cedana-bench-s3.XXXXXX")
 SOCK=$WORK/cedana.sock
