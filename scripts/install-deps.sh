@@ -8,7 +8,7 @@ PACKAGES=(
     libgrpc++-dev libgrpc-dev libabsl-dev libre2-dev libc-ares-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     libssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
     libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
-    libfuse3-dev libcurl4-openssl-dev libpugixml-dev
+    libfuse3-dev libcurl4-openssl-dev libpugixml-dev libboost1.74-dev
     libgtest-dev bats bats-assert bats-support bats-file
     zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux procps gcc openssl
     runc busybox-static jq

@@ -7,8 +7,10 @@
 
 namespace cedana::cli {
 
-const std::vector<CommandGroup>& command_groups() {
-    static const std::vector<CommandGroup> groups = {
+namespace {
+
+std::vector<CommandGroup>& groups() {
+    static std::vector<CommandGroup> groups = {
         {add_daemon_commands, {"daemon"}},
         {add_check_command, {"check"}},
         {add_run_commands, {"run", "exec"}},
@@ -27,6 +29,12 @@ const std::vector<CommandGroup>& command_groups() {
     };
     return groups;
 }
+
+}  // namespace
+
+const std::vector<CommandGroup>& command_groups() { return groups(); }
+
+void add_command_group(CommandGroup group) { groups().push_back(std::move(group)); }
 
 std::string command_word(const CLI::App& root, int argc, const char* const* argv) {
     for (int i = 1; i < argc; ++i) {

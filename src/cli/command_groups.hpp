@@ -18,7 +18,12 @@ struct CommandGroup {
     std::vector<std::string> words;  // the top-level commands and aliases `add` defines
 };
 
+// The core's groups, then those plugins added.
 const std::vector<CommandGroup>& command_groups();
+
+// A plugin's own top-level command (`store` of the store plugin), added from its
+// registration (CEDANA_PLUGIN), before the command line is parsed.
+void add_command_group(CommandGroup group);
 
 // The first argument that is neither a flag of `root` nor the value of one (`--address X`);
 // empty when there is none. `root` holds the global flags.

@@ -72,4 +72,12 @@ const char* curl_version_or_null() {
     return l.api.version != nullptr ? l.api.version() : nullptr;
 }
 
+std::optional<std::string> find_libcurl() {
+    const char* version = curl_version_or_null();
+    if (version == nullptr) return std::nullopt;
+    // "libcurl/7.88.1 OpenSSL/3.0.19 zlib/…": the rest is libcurl's own dependencies.
+    const std::string text(version);
+    return text.substr(0, text.find(' '));
+}
+
 }  // namespace cedana::net

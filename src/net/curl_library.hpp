@@ -5,6 +5,9 @@
 // and load a second one beside it. Loaded privately with dlopen, it keeps to its own, and
 // commands that never touch remote storage do not pay for loading it.
 
+#include <optional>
+#include <string>
+
 #include <curl/curl.h>
 
 namespace cedana::net {
@@ -27,5 +30,7 @@ const CurlApi& curl();
 
 // libcurl's version, or nothing when it cannot be loaded (for checks and `plugin list`).
 const char* curl_version_or_null();
+// "libcurl/7.88.1", or nullopt when it cannot be loaded: a plugin's requirement.
+std::optional<std::string> find_libcurl();
 
 }  // namespace cedana::net

@@ -15,17 +15,17 @@ namespace cedana::net {
 
 struct HttpRequest {
     std::string method = "GET";
-    std::string url;
-    std::vector<std::string> headers;  // "Name: value"
-    std::string_view body;
+    std::string url = {};
+    std::vector<std::string> headers = {};  // "Name: value"
+    std::string_view body = {};
     // Bytes [first, last] of the resource.
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> range;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> range = {};
     // libcurl's AWS Signature V4 ("aws:amz:us-east-1:s3") with "key:secret".
-    std::string aws_sigv4;
-    std::string credentials;
+    std::string aws_sigv4 = {};
+    std::string credentials = {};
     // Given the body as it arrives (a download); otherwise it is kept in HttpResponse::body.
     // Only a 2xx body goes to it.
-    std::function<void(std::string_view)> on_body;
+    std::function<void(std::string_view)> on_body = {};
     long connect_timeout_s = 10;
     // A transfer that moves less than a byte a second for this long is broken off.
     long stall_timeout_s = 30;

@@ -1,11 +1,6 @@
 // The S3 plugin: checkpoints in Amazon S3 or any S3-compatible server (s3://bucket/path),
 // uploaded while CRIU dumps and downloaded by range (storage/object_store.hpp).
 
-#include <optional>
-#include <string>
-
-#include <fmt/format.h>
-
 #include "net/curl_library.hpp"
 #include "plugins/s3/s3_store.hpp"
 #include "plugins/s3/settings.hpp"
@@ -14,21 +9,9 @@
 
 namespace cedana::plugins::s3 {
 
-namespace {
-
-std::optional<std::string> find_libcurl() {
-    const char* version = net::curl_version_or_null();
-    if (version == nullptr) return std::nullopt;
-    // "libcurl/7.88.1 OpenSSL/3.0.19 zlib/…": the rest is libcurl's own dependencies.
-    const std::string text(version);
-    return text.substr(0, text.find(' '));
-}
-
-}  // namespace
-
 CEDANA_PLUGIN(s3) {
     add_config_fields();
-    registry::add({.name = "s3", .requirements = {{.name = "libcurl", .find = find_libcurl}}, .provision = {}});
+    registry::add({.name = "s3", .requirements = {{.name = "libcurl", .find = net::find_libcurl}}, .provision = {}});
     storage::register_store("s3", "s3", [](const config::Config& config, const storage::RemoteUrl& url) -> std::shared_ptr<storage::ObjectStore> {
         return std::make_shared<S3Store>(std::make_shared<const S3Client>(settings_of(config), url.bucket));
     });

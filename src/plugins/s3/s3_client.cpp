@@ -1,21 +1,14 @@
 #include "plugins/s3/s3_client.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "net/retrying.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::s3 {
-
-namespace {
-
-bool worth_retrying(long status) { return status >= 500 || status == 429; }
-
-}  // namespace
 
 S3Client::S3Client(Settings settings, std::string bucket)
     : settings_(std::move(settings)), bucket_(std::move(bucket)), sigv4_(fmt::format("aws:amz:{}:s3", settings_.region)),
@@ -34,7 +27,7 @@ std::string S3Client::request_url(const S3Call& call) const {
     return url;
 }
 
-net::HttpResponse S3Client::send(const S3Call& call) const {
+net::HttpRequest S3Client::to_request(const S3Call& call) const {
     net::HttpRequest request;
     request.method = call.method;
     request.url = request_url(call);
@@ -45,22 +38,12 @@ net::HttpResponse S3Client::send(const S3Call& call) const {
     request.on_body = call.on_body;
     request.aws_sigv4 = sigv4_;
     request.credentials = credentials_;
-    return net::perform(request);
+    return request;
 }
 
-net::HttpResponse S3Client::send_retrying(const S3Call& call) const {
-    auto pause = std::chrono::milliseconds(200);
-    for (int attempt = 1;; ++attempt) {
-        try {
-            auto response = send(call);
-            if (!worth_retrying(response.status) || attempt == kAttempts) return response;
-        } catch (const Error& e) {
-            if (e.kind() != ErrorKind::unavailable || attempt == kAttempts) throw;
-        }
-        std::this_thread::sleep_for(pause);
-        pause *= 2;
-    }
-}
+net::HttpResponse S3Client::send(const S3Call& call) const { return net::perform(to_request(call)); }
+
+net::HttpResponse S3Client::send_retrying(const S3Call& call) const { return net::perform_retrying(to_request(call), kAttempts); }
 
 std::string S3Client::url_of(std::string_view key) const { return key.empty() ? "s3://" + bucket_ : fmt::format("s3://{}/{}", bucket_, key); }
 

@@ -51,6 +51,7 @@ public:
     static constexpr int kAttempts = 4;
 
 private:
+    [[nodiscard]] net::HttpRequest to_request(const S3Call& call) const;
 
     Settings settings_;
     std::string bucket_;

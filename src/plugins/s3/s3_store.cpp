@@ -4,19 +4,13 @@
 #include <pugixml.hpp>
 
 #include "plugins/s3/s3_upload.hpp"
+#include "storage/resumed_read.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::s3 {
 
-namespace {
-
 // Errors leave the store as failed_precondition: unavailable is what the CLI reports as "the
-// daemon cannot be reached". A download that drops is resumed from the byte it stopped at, this many times without
-// progress before giving up.
-constexpr int kStalledResumes = 4;
-
-}  // namespace
-
+// daemon cannot be reached".
 net::HttpResponse S3Store::call(const S3Call& request, std::string_view what, std::string_view url) const {
     try {
         return client_->send_retrying(request);
@@ -54,35 +48,14 @@ std::optional<std::uint64_t> S3Store::size_of(const std::string& key) {
 
 void S3Store::read(const std::string& key, std::uint64_t offset, std::uint64_t length, const Sink& sink) {
     const std::string url = client_->url_of(key);
-    std::uint64_t got = 0;
-    int stalled = 0;
-    while (got < length) {
-        const std::uint64_t before = got;
-        std::string cause;
-        try {
-            const auto response = client_->send({.key = key,
-                                                 .range = std::pair{offset + got, offset + length - 1},
-                                                 .on_body = [&](std::string_view bytes) {
-                                                     const auto take = std::min<std::uint64_t>(bytes.size(), length - got);
-                                                     sink(bytes.substr(0, take));
-                                                     got += take;
-                                                 }});
-            if (response.status == 416 || ((response.status == 206 || response.status == 200) && got == before)) {
-                fail(ErrorKind::failed_precondition, "{} is shorter than expected: it ends before byte {}", url, offset + got);
-            }
-            if (response.status != 206 && response.status != 200) {
-                if (response.status < 500 && response.status != 429) fail_response(*client_, response, "cannot download", url);
-                cause = error_of(response);
-            }
-        } catch (const Error& e) {
-            if (e.kind() != ErrorKind::unavailable) throw;
-            cause = e.what();
-        }
-        stalled = got > before ? 0 : stalled + 1;
-        if (stalled >= kStalledResumes) {
-            fail(ErrorKind::failed_precondition, "cannot download {}: {} broke off at byte {} ({})", url, client_->where(), offset + got, cause);
-        }
-    }
+    storage::read_resumed({.url = url,
+                           .where = client_->where(),
+                           .get = [&](std::uint64_t first, std::uint64_t last, const std::function<void(std::string_view)>& on_body) {
+                               return client_->send({.key = key, .range = std::pair{first, last}, .on_body = on_body});
+                           },
+                           .refuse = [&](const net::HttpResponse& response) { fail_response(*client_, response, "cannot download", url); },
+                           .describe = error_of},
+                          offset, length, sink);
 }
 
 std::vector<storage::ObjectInfo> S3Store::list(const std::string& prefix) {

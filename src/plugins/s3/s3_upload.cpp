@@ -1,9 +1,6 @@
 #include "plugins/s3/s3_upload.hpp"
 
-#include <algorithm>
-#include <cstring>
 #include <sstream>
-#include <stdexcept>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
@@ -14,8 +11,6 @@
 namespace cedana::plugins::s3 {
 
 namespace {
-
-int part_of(std::uint64_t offset) { return static_cast<int>(offset / S3Upload::kPartSize) + 1; }
 
 std::string complete_body(const std::map<int, std::string>& etags) {
     pugi::xml_document doc;
@@ -33,7 +28,8 @@ std::string complete_body(const std::map<int, std::string>& etags) {
 
 }  // namespace
 
-S3Upload::S3Upload(std::shared_ptr<const S3Client> client, std::string key) : client_(std::move(client)), key_(std::move(key)) {
+S3Upload::S3Upload(std::shared_ptr<const S3Client> client, std::string key)
+    : client_(std::move(client)), key_(std::move(key)), window_(kShape, [this](int number, std::uint64_t, const std::string& data) { put(number, data); }) {
     const auto response = client_->send_retrying({.method = "POST", .key = key_, .query = {{"uploads", ""}}});
     if (response.status != 200) fail_response(*client_, response, "cannot start the upload of", client_->url_of(key_));
     pugi::xml_document doc;
@@ -41,16 +37,9 @@ S3Upload::S3Upload(std::shared_ptr<const S3Client> client, std::string key) : cl
         upload_id_ = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
     }
     if (upload_id_.empty()) fail(ErrorKind::failed_precondition, "cannot start the upload of {}: {} gave no upload id", client_->url_of(key_), client_->where());
-    for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { work(); });
 }
 
 S3Upload::~S3Upload() {
-    {
-        const std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    changed_.notify_all();
-    workers_.clear();
     if (!finished_) abort_upload();
 }
 
@@ -66,83 +55,11 @@ void S3Upload::abort_upload() noexcept {
     }
 }
 
-void S3Upload::rethrow_locked() {
-    if (error_) std::rethrow_exception(error_);
-}
-
-S3Upload::Part& S3Upload::part_at(int number) { return held_[number]; }
-
-void S3Upload::release_if_ready(int number) {
-    const auto it = held_.find(number);
-    if (it == held_.end() || !it->second.sealed || it->second.unfilled > 0) return;
-    queue_.emplace_back(number, std::move(it->second));
-    held_.erase(it);
-    changed_.notify_all();
-}
-
-void S3Upload::seal(int number) {
-    part_at(number).sealed = true;
-    release_if_ready(number);
-}
-
-void S3Upload::append(const char* data, std::size_t size) {
-    std::unique_lock lock(mutex_);
-    while (size > 0) {
-        changed_.wait(lock, [&] { return queue_.size() + in_flight_ < kWindow || error_; });
-        rethrow_locked();
-        const int number = part_of(size_);
-        Part& part = part_at(number);
-        const std::size_t take = std::min(size, kPartSize - part.data.size());
-        part.data.append(data, take);
-        data += take;
-        size -= take;
-        size_ += take;
-        if (part.data.size() == kPartSize) seal(number);
-    }
-}
-
-std::uint64_t S3Upload::reserve(std::size_t size) {
-    std::unique_lock lock(mutex_);
-    rethrow_locked();
-    const std::uint64_t at = size_;
-    while (size > 0) {
-        const int number = part_of(size_);
-        Part& part = part_at(number);
-        const std::size_t take = std::min(size, kPartSize - part.data.size());
-        part.data.append(take, '\0');
-        part.unfilled += take;
-        size -= take;
-        size_ += take;
-        if (part.data.size() == kPartSize) seal(number);
-    }
-    return at;
-}
-
-void S3Upload::fill(std::uint64_t offset, const char* data, std::size_t size) {
-    const std::lock_guard lock(mutex_);
-    rethrow_locked();
-    while (size > 0) {
-        const int number = part_of(offset);
-        const auto it = held_.find(number);
-        const std::size_t within = offset % kPartSize;
-        const std::size_t take = std::min(size, kPartSize - within);
-        if (it == held_.end() || it->second.unfilled < take || it->second.data.size() < within + take) {
-            throw std::logic_error("S3Upload::fill() outside reserved room");
-        }
-        std::memcpy(it->second.data.data() + within, data, take);
-        it->second.unfilled -= take;
-        release_if_ready(number);
-        data += take;
-        size -= take;
-        offset += take;
-    }
-}
-
-void S3Upload::put(int number, const Part& part) {
+void S3Upload::put(int number, const std::string& data) {
     net::HttpResponse response;
     try {
         response = client_->send_retrying(
-            {.method = "PUT", .key = key_, .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}}, .body = part.data});
+            {.method = "PUT", .key = key_, .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}}, .body = data});
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::unavailable) throw;
         fail(ErrorKind::failed_precondition, "cannot upload part {} of {}: {} could not be reached after {} attempts ({}); no object was made",
@@ -153,47 +70,12 @@ void S3Upload::put(int number, const Part& part) {
     if (etag == response.headers.end()) {
         fail(ErrorKind::failed_precondition, "cannot upload part {} of {}: {} sent no ETag", number, client_->url_of(key_), client_->where());
     }
-    const std::lock_guard lock(mutex_);
+    const std::lock_guard lock(etags_mutex_);
     etags_[number] = etag->second;
 }
 
-void S3Upload::work() {
-    for (;;) {
-        std::pair<int, Part> job;
-        {
-            std::unique_lock lock(mutex_);
-            changed_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-            if (stopping_ || error_) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
-            ++in_flight_;
-        }
-        std::exception_ptr failed;
-        try {
-            put(job.first, job.second);
-        } catch (...) {
-            failed = std::current_exception();
-        }
-        {
-            const std::lock_guard lock(mutex_);
-            --in_flight_;
-            if (failed && !error_) error_ = failed;
-        }
-        changed_.notify_all();
-    }
-}
-
 void S3Upload::finish() {
-    {
-        std::unique_lock lock(mutex_);
-        rethrow_locked();
-        if (size_ == 0) part_at(1);
-        const int last = part_of(size_ == 0 ? 0 : size_ - 1);
-        if (held_.contains(last) && !held_.at(last).sealed) seal(last);
-        if (!held_.empty()) throw std::logic_error("S3Upload::finish() with reserved room never filled");
-        changed_.wait(lock, [&] { return (queue_.empty() && in_flight_ == 0) || error_; });
-        rethrow_locked();
-    }
+    window_.drain();
     const std::string body = complete_body(etags_);
     net::HttpResponse response;
     try {
@@ -209,11 +91,6 @@ void S3Upload::finish() {
         fail_response(*client_, response, "cannot complete the upload of", client_->url_of(key_));
     }
     finished_ = true;
-}
-
-std::uint64_t S3Upload::size() const {
-    const std::lock_guard lock(mutex_);
-    return size_;
 }
 
 }  // namespace cedana::plugins::s3
