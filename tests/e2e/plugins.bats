@@ -154,12 +154,12 @@ file_disabled() {
 @test "features prints a row per feature and a column per plugin" {
     run "$CEDANA" features --config-dir "$CFG_DIR"
     assert_success
-    assert_line --index 0 --regexp '^FEATURE +containerd +criu +process +runc +s3$'
+    assert_line --index 0 --regexp '^FEATURE +containerd +criu +process +runc +s3 +store$'
     assert_equal "${#lines[@]}" $((${#FEATURE_ROWS[@]} + 1))
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
         # Every plugin is installed here, so each cell is ✔ or •.
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
     local all=$output
     run "$CEDANA" plugin features --config-dir "$CFG_DIR"
@@ -182,7 +182,7 @@ file_disabled() {
     assert_success
     local i
     for i in "${!FEATURE_ROWS[@]}"; do
-        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +—\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
+        [[ ${lines[i + 1]} =~ ^${FEATURE_ROWS[i]}\ +(✔|•)\ +—\ +(✔|•)\ +(✔|•)\ +(✔|•)\ +(✔|•)$ ]] || fail "row $((i + 1)): '${lines[i + 1]}'"
     done
 }
 
@@ -362,5 +362,26 @@ file_disabled() {
     cedana_restore s3://bucket/prefix/cp.tar.lz4
     assert_failure
     assert_output --partial "plugin s3 is not installed: run 'cedana plugin install s3'"
+    stop_daemon
+}
+
+@test "features store shows checkpoint storage; with the store plugin removed, cedana:// is refused saying how to install it, the process runs on" {
+    run "$CEDANA" features store --config-dir "$CFG_DIR"
+    assert_success
+    assert_line --regexp "^Checkpoint storage +✔$"
+    run "$CEDANA" plugins store --config-dir "$CFG_DIR"
+    assert_success
+    assert_line --index 1 --regexp '^store +built in +installed +[0-9.]+ +libcurl/[0-9]'
+
+    run "$CEDANA" plugin remove store --config-dir "$CFG_DIR"
+    assert_success
+    start_daemon
+    start_counter "$TEST_DIR/orig.out"
+    local pid=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 2
+    cedana_dump "$pid" --dir cedana://bucket/prefix --compression lz4
+    assert_failure
+    assert_output --partial "plugin store is not installed: run 'cedana plugin install store'"
+    assert_running "$pid" "$TEST_DIR/orig.out"
     stop_daemon
 }
