@@ -53,17 +53,22 @@ std::string describe_metadata(const images::Metadata& meta, const images::Opened
 
 void inspect_checkpoint(const std::string& checkpoint, const std::string& type, const config::Config& config) {
     storage::check_served(checkpoint, "checkpoint");
-    // A remote checkpoint is brought here whole: the metadata of an archive is at its end.
+    // A remote archive is brought here whole (its metadata is at its end); of a streamed
+    // checkpoint only img-0, which holds the metadata.
+    std::shared_ptr<storage::ObjectStore> store;
     std::optional<storage::FetchedCheckpoint> fetched;
-    fs::path local = checkpoint;
+    std::optional<images::OpenedCheckpoint> held;
     if (!storage::scheme_of(checkpoint).empty()) {
         const auto url = storage::parse_url(checkpoint, "checkpoint");
-        fetched.emplace(*storage::open_store(config, url), url);
-        local = fetched->path();
+        store = storage::open_store(config, url);
+        fetched.emplace(*store, url);
+        fetched->open(held);
     } else if (!fs::exists(checkpoint)) {
         fail(ErrorKind::not_found, "no checkpoint at {}: pass the path of a checkpoint directory or archive, its URL, or its id", checkpoint);
+    } else {
+        held.emplace(checkpoint);
     }
-    const images::OpenedCheckpoint opened(local);
+    const images::OpenedCheckpoint& opened = *held;
     if (type.empty()) {
         std::cout << describe_metadata(images::read_metadata(opened.dir()), opened);
     } else {

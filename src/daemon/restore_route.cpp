@@ -92,8 +92,9 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     return text;
 }
 
-// A remote --path: the checkpoint is downloaded into a scratch directory first
-// (storage/fetched_checkpoint.hpp) and restored from there; errors name the remote one.
+// A remote --path: an archive is downloaded into a scratch directory first, a streamed
+// checkpoint's memory shards are read from the store as CRIU restores (storage/
+// fetched_checkpoint.hpp); errors name the remote checkpoint.
 void fetch_remote(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
     if (storage::scheme_of(req.path()).empty()) {
         next(ctx, req, resp);
@@ -114,6 +115,7 @@ void fetch_remote(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, c
     } release{ctx};
     req.set_path(local.path().string());
     try {
+        local.open(ctx.restore.checkpoint);
         next(ctx, req, resp);
     } catch (const Error& e) {
         req.set_path(remote);
@@ -123,7 +125,7 @@ void fetch_remote(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, c
 }
 
 void open_checkpoint(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const Next& next) {
-    ctx.restore.checkpoint.emplace(req.path());
+    if (!ctx.restore.checkpoint) ctx.restore.checkpoint.emplace(req.path());
     ctx.restore.images = ctx.restore.checkpoint->dir();
     next(ctx, req, resp);
 }

@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "images/compression.hpp"
+#include "util/byte_source.hpp"
 
 namespace cedana::images {
 
@@ -24,6 +26,11 @@ public:
     // Throws cedana::Error when the path does not exist, is of no known format, or the
     // archive is corrupted or unsafe.
     explicit OpenedCheckpoint(const std::filesystem::path& path);
+    // A streamed checkpoint of which img-0 alone is here (layout.shards[0]) and the others
+    // are read from `others` (img-1 … in order; objects in remote storage): their memory
+    // images are served from them while CRIU restores. Without FUSE the others are copied to
+    // their paths in `layout` first and the checkpoint is extracted as a local one.
+    OpenedCheckpoint(const shards::ShardLayout& layout, std::vector<std::shared_ptr<util::ByteSource>> others);
     ~OpenedCheckpoint();
     OpenedCheckpoint(const OpenedCheckpoint&) = delete;
     OpenedCheckpoint& operator=(const OpenedCheckpoint&) = delete;
@@ -38,6 +45,7 @@ public:
 
 private:
     void open_streamed(const shards::ShardLayout& layout);
+    void open_remote(const shards::ShardLayout& layout, const std::vector<std::shared_ptr<util::ByteSource>>& others);
     void open_archive(const std::filesystem::path& path);
 
     Compression format_;

@@ -6,10 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "storage/object_source.hpp"
 #include "storage/remote_checkpoint.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -82,27 +84,55 @@ std::string last_segment(const std::string& key) {
 
 }  // namespace
 
-FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url, util::TransferProgress* progress) : scratch_("cedana-fetch") {
+FetchedCheckpoint::FetchedCheckpoint(ObjectStore& store, const RemoteUrl& url, util::TransferProgress* progress)
+    : scratch_("cedana-fetch"), progress_(progress) {
     const auto found = find_checkpoint(store, url);
     if (found.objects.empty()) fail(ErrorKind::not_found, "{}: no checkpoint there (no such object, and no shards under it)", url.str());
     path_ = scratch_.path() / last_segment(url.key);
     std::vector<Download> downloads;
-    for (const auto& object : found.objects) {
-        const fs::path file = found.streamed ? path_ / last_segment(object.key) : path_;
-        downloads.push_back({.key = object.key, .size = object.size, .file = file, .fd = {}});
-    }
     if (found.streamed) {
         std::error_code ec;
         fs::create_directory(path_, ec);
         if (ec) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path_.string(), ec.message());
+        std::map<std::string, const ObjectInfo*> by_name;
+        std::vector<fs::path> files;
+        for (const auto& object : found.objects) {
+            files.push_back(path_ / last_segment(object.key));
+            by_name[files.back().filename().string()] = &object;
+        }
+        layout_ = images::shards::shard_layout(path_, files);
+        if (layout_) {
+            const ObjectInfo& first = *by_name.at(layout_->shards.front().filename().string());
+            downloads.push_back({.key = first.key, .size = first.size, .file = layout_->shards.front(), .fd = {}});
+            for (std::size_t i = 1; i < layout_->shards.size(); ++i) {
+                sources_.push_back(std::make_shared<ObjectSource>(store, *by_name.at(layout_->shards[i].filename().string()), progress));
+            }
+        } else {
+            for (std::size_t i = 0; i < files.size(); ++i) downloads.push_back({.key = found.objects[i].key, .size = found.objects[i].size, .file = files[i], .fd = {}});
+        }
+    } else {
+        downloads.push_back({.key = found.objects.front().key, .size = found.objects.front().size, .file = path_, .fd = {}});
     }
     if (progress != nullptr) {
         std::uint64_t total = 0;
-        for (const auto& d : downloads) total += d.size;
-        progress->begin("downloading " + url.str(), total);
+        for (const auto& object : found.objects) total += object.size;
+        progress->begin((sources_.empty() ? "downloading " : "reading ") + url.str(), total);
     }
     download_all(store, downloads, progress);
-    if (progress != nullptr) progress->end();
+    if (progress != nullptr && sources_.empty()) progress->end();
+}
+
+// The memory shards are read until the restore is done with them.
+FetchedCheckpoint::~FetchedCheckpoint() {
+    if (progress_ != nullptr) progress_->end();
+}
+
+void FetchedCheckpoint::open(std::optional<images::OpenedCheckpoint>& into) const {
+    if (layout_) {
+        into.emplace(*layout_, sources_);
+    } else {
+        into.emplace(path_);
+    }
 }
 
 }  // namespace cedana::storage

@@ -21,6 +21,7 @@ setup() {
 teardown() {
     kill_tracked
     kill_test_processes
+    unmount_test_mounts
     helpers_teardown
 }
 
@@ -344,6 +345,54 @@ store_roundtrip() {
         refute_line "line 0"
         assert_not_exists "/proc/$pid"
     done
+}
+
+@test "a streamed checkpoint restores from cedana:// reading its memory shards from the store, never writing them here: with 16 MiB of scratch (TMPDIR on a tmpfs) a 48 MiB process restores; its archive, downloaded first, does not fit and restores nothing" {
+    start_daemon
+    local shape pid last
+    local -A pids=()
+    for shape in archive streamed; do
+        start_workload "$TEST_DIR/$shape.out" python3 -u -c '
+import os, sys, time
+ballast = os.urandom(48 << 20)
+for i in range(30):
+    print("line", i, flush=True)
+    time.sleep(0.1)
+sys.exit(7)
+'
+        pid=$WORKLOAD_PID
+        pids[$shape]=$pid
+        wait_for_lines "$TEST_DIR/$shape.out" 3
+        if [[ $shape == archive ]]; then
+            cedana_dump "$pid" --dir cedana://b/small --name "$shape" --compression lz4
+        else
+            cedana_dump "$pid" --dir cedana://b/small --name "$shape" --compression lz4 --streams 2
+        fi
+        assert_success
+        wait "$pid" || true
+        wait_pid_gone "$pid"
+    done
+    assert_store_files b/small/archive.tar.lz4 b/small/streamed/img-0.lz4 b/small/streamed/img-1.lz4
+    local memory
+    memory=$(stat -c %s "$STORE_DIR/objects/b/small/streamed/img-1.lz4")
+    ((memory > 40 << 20)) || fail "img-1.lz4 holds $memory bytes: the ballast is not in it"
+    stop_daemon
+    mount_tmpfs "$TEST_DIR/scratch" size=16m
+
+    TMPDIR=$TEST_DIR/scratch run "$CEDANA" restore process --path cedana://b/small/archive.tar.lz4 --no-server --config-dir "$CFG_DIR"
+    assert_failure
+    assert_output --partial "No space left on device"
+    refute_line --regexp '^line [0-9]+$'
+    assert_not_exists "/proc/${pids[archive]}"
+    [[ -z $(ls -A "$TEST_DIR/scratch") ]] || fail "the failed restore left $(ls -A "$TEST_DIR/scratch")"
+
+    last=$(tail -n 1 "$TEST_DIR/streamed.out")
+    last=${last#line }
+    TMPDIR=$TEST_DIR/scratch run "$CEDANA" restore process --path cedana://b/small/streamed --no-server --config-dir "$CFG_DIR"
+    assert_equal "$status" 7
+    assert_line "line $((last + 1))"
+    assert_line "line 29"
+    [[ -z $(ls -A "$TEST_DIR/scratch") ]] || fail "the restore left $(ls -A "$TEST_DIR/scratch")"
 }
 
 @test "dump job and restore job through cedana://; job checkpoints and checkpoint inspect read it; delete --checkpoints removes it from the store" {

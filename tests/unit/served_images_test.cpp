@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "images/checksum.hpp"
+#include "images/opened_checkpoint.hpp"
 #include "images/served/frame_stream.hpp"
 #include "images/archive.hpp"
 #include "images/served/archive_frames.hpp"
@@ -30,6 +32,7 @@
 #include "test_errors.hpp"
 #include "test_files.hpp"
 #include "util/error.hpp"
+#include "util/file_source.hpp"
 #include "util/unique_fd.hpp"
 
 namespace cedana::images::served {
@@ -389,6 +392,109 @@ TEST(ServedArchive, ArchivesItCannotIndexAreLeftToExtraction) {
     EXPECT_FALSE(archive_frames(zst, Compression::zstd));
     EXPECT_EQ(serve_archive(zst, Compression::zstd, dest), nullptr);
     EXPECT_TRUE(fs::is_empty(dest)) << "nothing is written for an archive left to extraction";
+}
+
+
+// ---- the memory shards read from sources (a remote checkpoint's objects) ----
+
+// A shard elsewhere, as a store would hand it: counted reads of a file in another directory.
+class CountedSource final : public util::ByteSource {
+public:
+    explicit CountedSource(const fs::path& path) : file_(path, path.filename().string()) {}
+    [[nodiscard]] std::uint64_t size() const override { return file_.size(); }
+    std::size_t read_at(std::uint64_t offset, std::size_t size, char* into) override {
+        ++reads;
+        return file_.read_at(offset, size, into);
+    }
+    std::atomic<int> reads = 0;
+
+private:
+    util::FileSource file_;
+};
+
+// img-0 moved to `here`, the memory shards left in `there` and read through sources.
+struct Apart {
+    shards::ShardLayout layout;
+    std::vector<std::shared_ptr<util::ByteSource>> sources;
+    std::vector<std::shared_ptr<CountedSource>> counted;
+};
+
+Apart apart(const fs::path& there, const fs::path& here) {
+    Apart a;
+    a.layout = *shards::find_shards(there);
+    fs::create_directories(here);
+    const fs::path first = here / a.layout.shards[0].filename();
+    fs::rename(a.layout.shards[0], first);
+    for (std::size_t i = 1; i < a.layout.shards.size(); ++i) {
+        a.counted.push_back(std::make_shared<CountedSource>(a.layout.shards[i]));
+        a.sources.push_back(a.counted.back());
+        a.layout.shards[i] = here / a.layout.shards[i].filename();
+    }
+    a.layout.shards[0] = first;
+    return a;
+}
+
+TEST(RemoteShards, OnlyImg0IsDecodedHereAndTheMemoryIsReadFromTheSources) {
+    TempDir tmp;
+    const fs::path there = tmp.path() / "store";
+    fs::create_directory(there);
+    const Written w = write_checkpoint(there, 4, Compression::lz4, 6u << 20);
+    Apart a = apart(there, tmp.path() / "here");
+    const OpenedCheckpoint opened(a.layout, a.sources);
+    EXPECT_TRUE(opened.streamed());
+    EXPECT_EQ(opened.format(), Compression::lz4);
+    EXPECT_EQ(read_file(opened.dir() / "inventory.img"), "small image");
+    for (const auto& [name, bytes] : w.images) EXPECT_TRUE(read_file(opened.dir() / name) == bytes) << name;
+    for (const auto& c : a.counted) EXPECT_GT(c->reads.load(), 0);
+    if (opened.served() == nullptr) {
+        // Without FUSE the shards had to be copied here first: nothing else can be checked.
+        EXPECT_TRUE(fs::exists(a.layout.shards[1]));
+        return;
+    }
+    opened.served()->verify(w.sums);
+    for (std::size_t i = 1; i < a.layout.shards.size(); ++i) EXPECT_FALSE(fs::exists(a.layout.shards[i])) << "a memory shard was copied here";
+}
+
+TEST(RemoteShards, ASourceCutShortOrFromAnotherDumpIsRefusedBeforeAnythingIsServed) {
+    TempDir tmp;
+    const fs::path there = tmp.path() / "store";
+    const fs::path other = tmp.path() / "other";
+    fs::create_directory(there);
+    fs::create_directory(other);
+    write_checkpoint(there, 3, Compression::zstd, 2u << 20);
+    write_checkpoint(other, 3, Compression::zstd, 2u << 20);
+    {
+        Apart a = apart(there, tmp.path() / "here1");
+        fs::resize_file(there / "img-2.zst", fs::file_size(there / "img-2.zst") - 1);
+        a.sources[1] = std::make_shared<CountedSource>(there / "img-2.zst");
+        const std::string message = error_message([&] { OpenedCheckpoint opened(a.layout, a.sources); });
+        EXPECT_TRUE(contains(message, "shard img-2.zst is truncated")) << message;
+    }
+    {
+        TempDir fresh;
+        write_checkpoint(fresh.path(), 3, Compression::zstd, 2u << 20);
+        Apart a = apart(fresh.path(), tmp.path() / "here2");
+        // The same size, another dump: only its preamble tells.
+        a.sources[0] = std::make_shared<CountedSource>(other / "img-1.zst");
+        const std::string message = error_message([&] { OpenedCheckpoint opened(a.layout, a.sources); });
+        EXPECT_TRUE(contains(message, "shard img-1.zst comes from another dump")) << message;
+    }
+    for (const auto& entry : fs::directory_iterator(tmp.path() / "here1")) {
+        EXPECT_FALSE(entry.path().filename().string().starts_with(".cedana-restore")) << "left behind: " << entry.path();
+    }
+}
+
+TEST(RemoteShards, ShardLayoutOfNamesFindsGapsAndMixedCompressions) {
+    const fs::path dir = "/remote/ckpt";
+    EXPECT_FALSE(shards::shard_layout(dir, {dir / "cedana.json"}).has_value());
+    const auto layout = shards::shard_layout(dir, {dir / "img-1.lz4", dir / "img-0.lz4", dir / "notes"});
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->shards, (std::vector<fs::path>{dir / "img-0.lz4", dir / "img-1.lz4"}));
+    EXPECT_EQ(layout->compression, Compression::lz4);
+    const std::string gap = error_message([&] { (void)shards::shard_layout(dir, {dir / "img-0.lz4", dir / "img-2.lz4"}); });
+    EXPECT_TRUE(contains(gap, "shard img-1 is missing")) << gap;
+    const std::string mixed = error_message([&] { (void)shards::shard_layout(dir, {dir / "img-0.lz4", dir / "img-1.zst"}); });
+    EXPECT_TRUE(contains(mixed, "different compressions")) << mixed;
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "images/served/frame_stream.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 
 #include "util/error.hpp"
+#include "util/file_source.hpp"
 
 namespace cedana::images::served {
 
@@ -17,7 +16,7 @@ namespace fs = std::filesystem;
 struct FrameStream::Buffers {
     // The cache, the frames decoded ahead, those in replies being sent, and the packed
     // frames being decoded.
-    static constexpr std::size_t kKept = 2 * (kCached + kAhead) + 2;
+    static constexpr std::size_t kKept = 2 * (kCached + kRemoteAhead) + 2;
 
     std::mutex mutex;
     std::vector<std::unique_ptr<std::vector<char>>> free;
@@ -44,10 +43,12 @@ struct FrameStream::Buffers {
 };
 
 FrameStream::FrameStream(const fs::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames)
-    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), name_(std::move(name)), codec_(codec), frames_(std::move(frames)),
-      buffers_(std::make_shared<Buffers>()) {
-    if (!fd_) fail(ErrorKind::not_found, "cannot open {}: {}", name_, std::strerror(errno));
-}
+    : FrameStream(std::make_shared<util::FileSource>(path, name), name, codec, std::move(frames)) {}
+
+FrameStream::FrameStream(std::shared_ptr<util::ByteSource> source, std::string name, FrameCodec codec, std::vector<FrameSpan> frames,
+                         std::size_t ahead)
+    : source_(std::move(source)), name_(std::move(name)), codec_(codec), frames_(std::move(frames)), ahead_(ahead),
+      buffers_(std::make_shared<Buffers>()) {}
 
 // Frames decoding ahead are waited for here, not left to run on a stream that is gone.
 FrameStream::~FrameStream() {
@@ -60,13 +61,8 @@ Frame FrameStream::decode(std::size_t index) const {
     auto raw = buffers_->take(span.raw_size);
     char* into = codec_ == FrameCodec::none ? raw->data() : packed->data();
     const std::size_t want = static_cast<std::size_t>(span.file_size);
-    std::size_t got = 0;
-    while (got < want) {
-        const ssize_t n = ::pread(fd_.get(), into + got, want - got, static_cast<off_t>(span.file_offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail(ErrorKind::failed_precondition, "cannot read {}: {}", name_, std::strerror(errno));
-        if (n == 0) fail(ErrorKind::invalid_argument, "{} is truncated: it ends inside a frame; the checkpoint is incomplete", name_);
-        got += static_cast<std::size_t>(n);
+    if (source_->read_at(span.file_offset, want, into) < want) {
+        fail(ErrorKind::invalid_argument, "{} is truncated: it ends inside a frame; the checkpoint is incomplete", name_);
     }
     if (codec_ != FrameCodec::none) {
         try {
@@ -102,8 +98,8 @@ void FrameStream::read(std::uint64_t raw, std::uint64_t size, std::vector<Slice>
         {
             const std::lock_guard lock(mutex_);
             wanted = frame(index);
-            for (std::size_t ahead = 1; ahead <= kAhead && index + ahead < frames_.size(); ++ahead) frame(index + ahead);
-            while (cache_.size() > kCached + kAhead) {
+            for (std::size_t ahead = 1; ahead <= ahead_ && index + ahead < frames_.size(); ++ahead) frame(index + ahead);
+            while (cache_.size() > kCached + ahead_) {
                 cache_.back().second.wait();
                 cache_.pop_back();
             }

@@ -1,7 +1,9 @@
 #pragma once
 // Random access to a file of independent frames (a shard of a streamed checkpoint) by
 // offset in its uncompressed stream: a read decodes only the frames it touches, and starts
-// decoding the next few on other threads, since CRIU reads an image front to back.
+// decoding the next few on other threads, since CRIU reads an image front to back. The file
+// is a local one or a remote object (util/byte_source.hpp); a remote one is read further
+// ahead, since each frame is a request of its own there.
 //
 // Memory bound: kCached decoded frames (at most 4 MiB each) plus those being decoded ahead.
 
@@ -17,7 +19,7 @@
 
 #include "images/frame_format.hpp"
 #include "images/parallel_frames.hpp"
-#include "util/unique_fd.hpp"
+#include "util/byte_source.hpp"
 
 namespace cedana::images::served {
 
@@ -33,11 +35,15 @@ struct Slice {
 class FrameStream {
 public:
     static constexpr std::size_t kAhead = 2;
+    static constexpr std::size_t kRemoteAhead = 6;
     static constexpr std::size_t kCached = 4;
 
     // `name` is how errors call the file ("shard img-1.lz4", "checkpoint /x/cp.tar.zst").
     // Throws cedana::Error when it cannot be opened.
     FrameStream(const std::filesystem::path& path, std::string name, FrameCodec codec, std::vector<FrameSpan> frames);
+    // Frames read from `source`, decoded `ahead` frames in advance.
+    FrameStream(std::shared_ptr<util::ByteSource> source, std::string name, FrameCodec codec, std::vector<FrameSpan> frames,
+                std::size_t ahead = kAhead);
     ~FrameStream();
     FrameStream(const FrameStream&) = delete;
     FrameStream& operator=(const FrameStream&) = delete;
@@ -59,10 +65,11 @@ private:
     std::shared_future<Frame> frame(std::size_t index);
     Frame decode(std::size_t index) const;
 
-    util::UniqueFd fd_;
+    std::shared_ptr<util::ByteSource> source_;
     std::string name_;
     FrameCodec codec_;
     std::vector<FrameSpan> frames_;
+    std::size_t ahead_;
     std::shared_ptr<Buffers> buffers_;  // shared with the frames that go back to it
 
     std::mutex mutex_;

@@ -82,11 +82,18 @@ void unpack_one(ShardSource& source, const fs::path& dest, std::optional<std::st
 }  // namespace
 
 std::optional<ShardLayout> find_shards(const fs::path& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) files.push_back(entry.path());
+    if (ec) fail(ErrorKind::failed_precondition, "cannot list {}: {}", dir.string(), ec.message());
+    return shard_layout(dir, files);
+}
+
+std::optional<ShardLayout> shard_layout(const fs::path& dir, const std::vector<fs::path>& files) {
     std::map<int, fs::path> found;
     std::optional<Compression> compression;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        const std::string name = entry.path().filename().string();
+    for (const auto& file : files) {
+        const std::string name = file.filename().string();
         const auto index = shard_index(name);
         if (!index) continue;
         const auto c = shard_compression(name);
@@ -95,11 +102,10 @@ std::optional<ShardLayout> find_shards(const fs::path& dir) {
                  dir.string(), found.begin()->second.filename().string(), name);
         }
         compression = c;
-        if (!found.emplace(*index, entry.path()).second) {
+        if (!found.emplace(*index, file).second) {
             fail(ErrorKind::invalid_argument, "{} holds shard {} twice", dir.string(), *index);
         }
     }
-    if (ec) fail(ErrorKind::failed_precondition, "cannot list {}: {}", dir.string(), ec.message());
     if (found.empty()) return std::nullopt;
     if (found.size() == 1) {
         fail(ErrorKind::invalid_argument, "{} holds one image shard ({}); a streamed checkpoint has 2 or more: the others are missing", dir.string(),
@@ -114,6 +120,32 @@ std::optional<ShardLayout> find_shards(const fs::path& dir) {
     return layout;
 }
 
+void check_preamble(const Preamble& p, std::size_t index, const Preamble* first, std::size_t count, std::string_view shard,
+                    const fs::path& dir) {
+    if (p.index != index) fail(ErrorKind::invalid_argument, "shard {} says it is shard img-{}; was it renamed?", shard, p.index);
+    if (first != nullptr && p.id != first->id) {
+        fail(ErrorKind::invalid_argument, "shard {} comes from another dump than img-0; shards of different checkpoints cannot be mixed", shard);
+    }
+    if (p.count > count) {
+        fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards and {} are here; img-{} is missing", dir.string(), p.count,
+             count, count);
+    }
+    if (p.count < count) {
+        fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards but {} are here; img-{} and above are not of it",
+             dir.string(), p.count, count, p.count);
+    }
+}
+
+FirstShard unpack_first_shard(const ShardLayout& layout, const fs::path& dest) {
+    ShardSource source(layout.shards.at(0), layout.compression);
+    char bytes[kPreambleSize];
+    source.read_exactly(bytes, sizeof bytes, "before its preamble");
+    FirstShard first{.preamble = decode_preamble(bytes, source.name()), .index = {}};
+    check_preamble(first.preamble, 0, nullptr, layout.shards.size(), source.name(), layout.shards[0].parent_path());
+    unpack_one(source, dest, &first.index);
+    return first;
+}
+
 std::optional<std::string> unpack_shards(const ShardLayout& layout, const fs::path& dest, ShardSelection which) {
     std::vector<std::unique_ptr<ShardSource>> sources;
     std::optional<Preamble> first;
@@ -122,18 +154,7 @@ std::optional<std::string> unpack_shards(const ShardLayout& layout, const fs::pa
         char bytes[kPreambleSize];
         source->read_exactly(bytes, sizeof bytes, "before its preamble");
         const Preamble p = decode_preamble(bytes, source->name());
-        if (p.index != i) fail(ErrorKind::invalid_argument, "shard {} says it is shard img-{}; was it renamed?", source->name(), p.index);
-        if (first && p.id != first->id) {
-            fail(ErrorKind::invalid_argument, "shard {} comes from another dump than img-0; shards of different checkpoints cannot be mixed", source->name());
-        }
-        if (p.count > layout.shards.size()) {
-            fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards and {} are here; img-{} is missing",
-                 layout.shards[i].parent_path().string(), p.count, layout.shards.size(), layout.shards.size());
-        }
-        if (p.count < layout.shards.size()) {
-            fail(ErrorKind::invalid_argument, "{}: the checkpoint was written as {} shards but {} are here; img-{} and above are not of it",
-                 layout.shards[i].parent_path().string(), p.count, layout.shards.size(), p.count);
-        }
+        check_preamble(p, i, first ? &*first : nullptr, layout.shards.size(), source->name(), layout.shards[i].parent_path());
         if (!first) first = p;
         sources.push_back(std::move(source));
     }
