@@ -55,8 +55,8 @@ std::string format_transfer(const std::string& trailer) {
         return "";
     }
     // "uploading to X" -> "Uploaded 12 MiB to X": the daemon names what it did as it does it.
-    static constexpr std::array<std::pair<const char*, const char*>, 3> kDone = {
-        {{"uploading", "Uploaded"}, {"downloading", "Downloaded"}, {"sending", "Sent"}}};
+    static constexpr std::array<std::pair<const char*, const char*>, 4> kDone = {
+        {{"uploading", "Uploaded"}, {"downloading", "Downloaded"}, {"reading", "Read"}, {"sending", "Sent"}}};
     const auto space = what.find(' ');
     const std::string verb = what.substr(0, space);
     std::string rest = space == std::string::npos ? "" : what.substr(space);
@@ -65,7 +65,7 @@ std::string format_transfer(const std::string& trailer) {
         if (verb == ing) past = ed;
     }
     // "downloading s3://x" names no preposition: "Downloaded 12 MiB from s3://x".
-    if (verb == "downloading") rest = " from" + rest;
+    if (verb == "downloading" || verb == "reading") rest = " from" + rest;
     return fmt::format("{} {}{} in {:.1f} s ({})", past, util::binary_size(bytes), rest, static_cast<double>(ms) / 1000.0, rate(bytes, ms));
 }
 
@@ -73,24 +73,37 @@ ProgressDisplay::ProgressDisplay(Client& client, const std::function<Client()>& 
     if (!terminal_) return;
     const std::string id = util::new_uuid();
     client.set_request_id(id);
-    poller_ = std::thread([this, id, poller = make_poller()]() mutable {
-        v1::ProgressReq req;
-        req.set_request_id(id);
+    v1::ProgressReq req;
+    req.set_request_id(id);
+    start([req, poller = std::make_shared<Client>(make_poller())]() -> std::optional<util::TransferProgress::Snapshot> {
+        v1::ProgressResp now;
+        try {
+            now = poller->progress(req);
+        } catch (const std::exception&) {
+            // A daemon too old to answer, or gone: the call itself will say so.
+            return std::nullopt;
+        }
+        return util::TransferProgress::Snapshot{
+            .active = now.active(), .what = now.what(), .done = now.done(), .total = now.total(), .elapsed_ms = now.elapsed_ms()};
+    });
+}
+
+ProgressDisplay::ProgressDisplay(std::shared_ptr<const util::TransferProgress> transfer)
+    : terminal_(::isatty(STDOUT_FILENO) == 1), local_(std::move(transfer)) {
+    if (!terminal_) return;
+    start([transfer = local_] { return std::optional(transfer->snapshot()); });
+}
+
+void ProgressDisplay::start(Poll poll) {
+    poller_ = std::thread([this, poll = std::move(poll)] {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, kInterval, [this] { return stopping_; })) {
             lock.unlock();
-            v1::ProgressResp now;
-            try {
-                now = poller.progress(req);
-            } catch (const std::exception&) {
-                // A daemon too old to answer, or gone: the call itself will say so.
-                lock.lock();
-                return;
-            }
+            const auto now = poll();
             lock.lock();
-            if (stopping_) return;
-            if (!now.active()) continue;
-            std::cout << kClearLine << format_progress(now.what(), now.done(), now.total(), now.elapsed_ms()) << std::flush;
+            if (!now || stopping_) return;
+            if (!now->active) continue;
+            std::cout << kClearLine << format_progress(now->what, now->done, now->total, now->elapsed_ms) << std::flush;
             shown_ = true;
         }
     });
@@ -109,10 +122,17 @@ void ProgressDisplay::stop() {
 
 ProgressDisplay::~ProgressDisplay() { stop(); }
 
-void ProgressDisplay::summarize(const Client& client) {
+void ProgressDisplay::summarize(const Client& client) { show_summary(format_transfer(client.transfer())); }
+
+void ProgressDisplay::summarize() {
+    if (!local_) return;
+    const auto done = local_->snapshot();
+    show_summary(done.what.empty() ? "" : format_transfer(fmt::format("{}\t{}\t{}", done.what, done.done, done.elapsed_ms)));
+}
+
+void ProgressDisplay::show_summary(const std::string& line) {
     stop();
-    if (!terminal_) return;
-    if (const auto line = format_transfer(client.transfer()); !line.empty()) std::cout << line << '\n';
+    if (terminal_ && !line.empty()) std::cout << line << '\n';
 }
 
 }  // namespace cedana::cli

@@ -395,6 +395,54 @@ sys.exit(7)
     [[ -z $(ls -A "$TEST_DIR/scratch") ]] || fail "the restore left $(ls -A "$TEST_DIR/scratch")"
 }
 
+@test "on a terminal, restore --no-server from cedana:// ends with what it moved (Downloaded for an archive, Read for a streamed checkpoint); piped, nothing of it" {
+    command -v script >/dev/null || skip "no script(1) for a pseudo-terminal"
+    start_daemon
+    local shape url pid name
+    local -A streams=([archive]="" [streamed]="--streams 2")
+    for shape in archive streamed; do
+        start_workload "$TEST_DIR/$shape.out" python3 -u -c '
+import os, sys, time
+ballast = os.urandom(24 << 20)
+for i in range(20):
+    print("line", i, flush=True)
+    time.sleep(0.1)
+sys.exit(7)
+'
+        pid=$WORKLOAD_PID
+        wait_for_lines "$TEST_DIR/$shape.out" 3
+        for name in "$shape" "$shape-piped"; do
+            # shellcheck disable=SC2086
+            cedana_dump "$pid" --dir cedana://b/tty --name "$name" --compression lz4 ${streams[$shape]} --leave-running
+            assert_success
+        done
+        kill -KILL "$pid"
+        wait "$pid" || true
+        wait_pid_gone "$pid"
+    done
+    stop_daemon
+
+    for shape in archive streamed; do
+        url=cedana://b/tty/$shape
+        [[ $shape == archive ]] && url=$url.tar.lz4
+        on_terminal "$CEDANA" restore process --path "$url" --no-server --config-dir "$CFG_DIR"
+        assert_equal "$status" 7
+        if [[ $shape == archive ]]; then
+            assert_line --regexp "^Downloaded [0-9.]+ MiB from $url in [0-9.]+ s \([0-9.]+ [KMG]iB/s\)$"
+        else
+            assert_line --regexp "^Read [0-9.]+ MiB from $url in [0-9.]+ s \([0-9.]+ [KMG]iB/s\)$"
+        fi
+        assert_line "line 19"
+
+        url=cedana://b/tty/$shape-piped
+        [[ $shape == archive ]] && url=$url.tar.lz4
+        run "$CEDANA" restore process --path "$url" --no-server --config-dir "$CFG_DIR"
+        assert_equal "$status" 7
+        assert_line "line 19"
+        refute_line --regexp '^(Downloaded|Read) '
+    done
+}
+
 @test "dump job and restore job through cedana://; job checkpoints and checkpoint inspect read it; delete --checkpoints removes it from the store" {
     start_daemon
     write_counter_script "$TEST_DIR/count.sh"

@@ -17,6 +17,7 @@ TEST(ProgressLine, OnlyBytesAndRateWhileTheSizeIsUnknown) {
 TEST(TransferSummary, PastTenseOfWhatTheDaemonDid) {
     EXPECT_EQ(format_transfer("uploading to s3://b/k.tar.lz4\t50331648\t600"), "Uploaded 48.0 MiB to s3://b/k.tar.lz4 in 0.6 s (80.0 MiB/s)");
     EXPECT_EQ(format_transfer("downloading s3://b/k\t1048576\t1000"), "Downloaded 1.0 MiB from s3://b/k in 1.0 s (1.0 MiB/s)");
+    EXPECT_EQ(format_transfer("reading cedana://b/k\t4194304\t2000"), "Read 4.0 MiB from cedana://b/k in 2.0 s (2.0 MiB/s)");
     EXPECT_EQ(format_transfer("sending to 10.0.0.7:8080\t2097152\t500"), "Sent 2.0 MiB to 10.0.0.7:8080 in 0.5 s (4.0 MiB/s)");
 }
 

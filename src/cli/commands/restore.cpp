@@ -93,7 +93,9 @@ void restore_here(Globals& globals, cedana::daemon::v1::RestoreReq& req, const R
     cedana::daemon::v1::RestoreResp resp;
     pipeline::Profile profile;
     const bool profiling = globals.want_profile(loaded.config);
+    ProgressDisplay progress(ctx.transfer);
     daemon::run_restore(ctx, req, resp, profiling ? &profile : nullptr);
+    progress.summarize();
     if (profiling) std::cerr << format_profile(api::to_proto(profile));
     write_pid_file(o.pid_file, resp.pid());
     // --detach (containers): the restored tree goes on without us, adopted by our subreaper or init.
