@@ -116,6 +116,12 @@ HttpResponse perform(const HttpRequest& request) {
     // by CURLOPT_AWS_SIGV4 although never sent, and the server refuse the signature.
     api.easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
     api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, request.connect_timeout_s);
+    // The handle is the thread's: a CA set for one request must not stay for the next.
+    if (request.ca_file.empty()) {
+        api.easy_setopt(h, CURLOPT_CAINFO, static_cast<const char*>(nullptr));
+    } else {
+        api.easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+    }
     api.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     api.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, request.stall_timeout_s);
     api.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -26,6 +26,9 @@ struct HttpRequest {
     // Given the body as it arrives (a download); otherwise it is kept in HttpResponse::body.
     // Only a 2xx body goes to it.
     std::function<void(std::string_view)> on_body = {};
+    // A PEM file of the CAs an https server's certificate must chain to, instead of the
+    // system's (a self-hosted store's own CA).
+    std::string ca_file = {};
     long connect_timeout_s = 10;
     // A transfer that moves less than a byte a second for this long is broken off.
     long stall_timeout_s = 30;

@@ -587,3 +587,99 @@ sys.exit(7)
     kill_restored "$pid"
     stop_daemon
 }
+
+# ---------------------------------------------------------------------------
+# HTTPS (store serve --tls-cert/--tls-key)
+
+# make_tls_ca DIR: a CA (DIR/ca.pem) and a certificate it signed for 127.0.0.1 (DIR/store.pem,
+# DIR/store.key), and a key of another pair (DIR/other.key).
+make_tls_ca() {
+    local d=$1
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj "/CN=cedana test CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$d/store.key" -out "$d/store.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
+    openssl x509 -req -in "$d/store.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -out "$d/store.pem" -days 2 -extfile "$d/ext" 2>/dev/null
+    openssl genrsa -out "$d/other.key" 2048 2>/dev/null
+}
+
+@test "store serve --tls-cert/--tls-key serves HTTPS only: both or neither, a key of another certificate refused; plain HTTP gets nothing" {
+    local tls=$TEST_DIR/tls
+    make_tls_ca "$tls"
+    run "$CEDANA" store serve --address 127.0.0.1:0 --dir "$TEST_DIR/s2" --token-file "$STORE_TOKEN_FILE" --tls-cert "$tls/store.pem"
+    assert_failure
+    assert_output --partial "--tls-cert and --tls-key go together"
+    run "$CEDANA" store serve --address 127.0.0.1:0 --dir "$TEST_DIR/s2" --token-file "$STORE_TOKEN_FILE" --tls-cert "$tls/store.pem" --tls-key "$tls/other.key"
+    assert_failure
+    assert_output --partial "--tls-key $tls/other.key"
+    run "$CEDANA" store serve --address 127.0.0.1:0 --dir "$TEST_DIR/s2" --token-file "$STORE_TOKEN_FILE" --tls-cert "$TEST_DIR/absent.pem" --tls-key "$tls/store.key"
+    assert_failure
+    assert_output --partial "--tls-cert $TEST_DIR/absent.pem"
+    assert_not_exists "$TEST_DIR/s2/objects"
+
+    store_stop
+    store_start --tls-cert "$tls/store.pem" --tls-key "$tls/store.key"
+    [[ $CEDANA_URL == https://127.0.0.1:* ]] || fail "the store serves at $CEDANA_URL"
+    local port=${CEDANA_URL##*:}
+    run curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CEDANA_AUTH_TOKEN" "http://127.0.0.1:$port/v2/files/dir/b"
+    assert_failure
+    run curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CEDANA_AUTH_TOKEN" "$CEDANA_URL/v2/files/dir/b"
+    assert_failure
+    run curl -sS -o /dev/null -w '%{http_code}' --cacert "$tls/ca.pem" "$CEDANA_URL/v2/files/dir/b"
+    assert_output 401
+    run curl -sS -w '\n%{http_code}' --cacert "$tls/ca.pem" -H "Authorization: Bearer $CEDANA_AUTH_TOKEN" -X PUT "$CEDANA_URL/v2/files/b/x"
+    assert_line 200
+    assert_line --partial '"url":"https://127.0.0.1:'
+    store_stop
+}
+
+@test "dump to and restore from an https:// store: without its CA the dump fails before CRIU, saying to set connection.url_tls_ca; with CEDANA_URL_TLS_CA, archive and streamed checkpoints go through" {
+    local tls=$TEST_DIR/tls
+    make_tls_ca "$tls"
+    store_stop
+    store_start --tls-cert "$tls/store.pem" --tls-key "$tls/store.key"
+
+    start_daemon
+    start_counter "$TEST_DIR/orig.out" pipe
+    local pid=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    cedana_dump "$pid" --dir cedana://b/tls --compression lz4 --streams 2
+    assert_failure
+    assert_output --partial "$CEDANA_URL"
+    assert_output --partial "connection.url_tls_ca"
+    assert_running "$pid" "$TEST_DIR/orig.out"
+    assert_store_files
+    stop_daemon
+
+    kill -KILL "$pid"
+    wait "$pid" || true
+    wait_pid_gone "$pid"
+
+    CEDANA_URL_TLS_CA=$tls/ca.pem start_daemon
+    local shape url
+    for shape in archive streamed; do
+        start_counter "$TEST_DIR/$shape.out" pipe
+        pid=$WORKLOAD_PID
+        wait_for_lines "$TEST_DIR/$shape.out" 3
+        if [[ $shape == archive ]]; then
+            cedana_dump "$pid" --dir cedana://b/tls --name "$shape" --compression zstd
+            url=cedana://b/tls/$shape.tar.zst
+        else
+            cedana_dump "$pid" --dir cedana://b/tls --name "$shape" --compression lz4 --streams 2
+            url=cedana://b/tls/$shape
+        fi
+        assert_success
+        assert_equal "${lines[${#lines[@]} - 1]}" "Dumped to $url"
+        wait "$pid" || true
+        wait_pid_gone "$pid"
+        cedana_restore "$url" --out "$TEST_DIR/$shape.restored"
+        assert_success
+        assert_line "Restored PID $pid from $url"
+        wait_for_lines "$TEST_DIR/$shape.restored" 2
+        assert_counter_continues "$TEST_DIR/$shape.out" "$TEST_DIR/$shape.restored"
+        kill_restored "$pid"
+    done
+    assert_store_files b/tls/archive.tar.zst b/tls/streamed/img-0.lz4 b/tls/streamed/img-1.lz4
+    stop_daemon
+    store_stop
+}

@@ -11,10 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -29,6 +31,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kHeaderLimit = 16 * 1024;
@@ -38,15 +41,32 @@ std::string_view plain(beast::string_view text) { return {text.data(), text.size
 
 std::int64_t now_s() { return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count(); }
 
-class Connection final : public HttpExchange {
+// What the connection set holds of a connection, plain or TLS.
+class ServedConnection : public HttpExchange {
 public:
-    Connection(tcp::socket socket, const Handler& handler) : socket_(std::move(socket)), handler_(handler) { touch(); }
-
-    void run();
+    virtual void run() = 0;
     // Wakes a thread blocked on the socket (its read or write fails), from another thread:
     // Asio's sockets may not be closed concurrently, shutdown(2) on the descriptor may.
-    void cut() noexcept { ::shutdown(socket_.native_handle(), SHUT_RDWR); }
-    [[nodiscard]] std::int64_t idle_since() const { return last_activity_.load(); }
+    virtual void cut() noexcept = 0;
+    [[nodiscard]] virtual std::int64_t idle_since() const = 0;
+};
+
+// Stream: tcp::socket, or TlsStream (--tls-cert), which is handshaken first.
+template <typename Stream>
+class Connection final : public ServedConnection {
+public:
+    Connection(tcp::socket socket, const Handler& handler) requires std::is_same_v<Stream, tcp::socket>
+        : socket_(std::move(socket)), handler_(handler) {
+        touch();
+    }
+    Connection(tcp::socket socket, asio::ssl::context& tls, const Handler& handler) requires std::is_same_v<Stream, TlsStream>
+        : socket_(std::move(socket), tls), handler_(handler) {
+        touch();
+    }
+
+    void run() override;
+    void cut() noexcept override { ::shutdown(socket_.lowest_layer().native_handle(), SHUT_RDWR); }
+    [[nodiscard]] std::int64_t idle_since() const override { return last_activity_.load(); }
 
     std::string_view method() const override { return plain(request().method_string()); }
     std::string_view target() const override { return plain(request().target()); }
@@ -81,7 +101,7 @@ private:
         responded_ = true;
     }
 
-    tcp::socket socket_;
+    Stream socket_;
     const Handler& handler_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::buffer_body>> parser_;
@@ -91,7 +111,8 @@ private:
     std::atomic<std::int64_t> last_activity_{0};
 };
 
-void Connection::read_body(const std::function<void(std::string_view)>& sink) {
+template <typename Stream>
+void Connection<Stream>::read_body(const std::function<void(std::string_view)>& sink) {
     beast::error_code ec;
     if (!continued_ && beast::iequals(header("Expect"), "100-continue")) {
         continued_ = true;
@@ -113,7 +134,8 @@ void Connection::read_body(const std::function<void(std::string_view)>& sink) {
     }
 }
 
-void Connection::respond(int status, const Headers& headers, std::string body) {
+template <typename Stream>
+void Connection<Stream>::respond(int status, const Headers& headers, std::string body) {
     http::response<http::string_body> response;
     set_head(response, status, headers);
     response.body() = std::move(body);
@@ -124,7 +146,8 @@ void Connection::respond(int status, const Headers& headers, std::string body) {
     touch();
 }
 
-void Connection::respond_streamed(int status, const Headers& headers, std::uint64_t length, bool head_only,
+template <typename Stream>
+void Connection<Stream>::respond_streamed(int status, const Headers& headers, std::uint64_t length, bool head_only,
                                   const std::function<std::size_t(char*, std::size_t)>& produce) {
     beast::error_code ec;
     if (head_only) {
@@ -164,7 +187,18 @@ void Connection::respond_streamed(int status, const Headers& headers, std::uint6
     keep_alive_ = keep_alive();
 }
 
-void Connection::run() {
+template <typename Stream>
+void Connection<Stream>::run() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::error_code ec;
+        socket_.handshake(asio::ssl::stream_base::server, ec);
+        if (ec) {
+            spdlog::debug("store: a TLS handshake failed: {}", ec.message());
+            socket_.lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
+            return;
+        }
+        touch();
+    }
     for (;;) {
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
@@ -195,15 +229,18 @@ void Connection::run() {
         }
         if (!keep_alive_) break;
     }
-    // The client may have gone first; nothing is left to tell it.
+    // The client may have gone first; nothing is left to tell it. TLS: one close_notify
+    // sent, the client's not waited for (a client that never answers would hold the thread).
+    if constexpr (std::is_same_v<Stream, TlsStream>) ::SSL_shutdown(socket_.native_handle());
     beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 // The connections being served, and the one thread that cuts those idle too long.
 class ConnectionSet {
 public:
-    explicit ConnectionSet(const ServerOptions& options) : options_(options), watchdog_([this](std::stop_token stop) { watch(stop); }) {}
+    ConnectionSet(const ServerOptions& options, asio::ssl::context* tls)
+        : options_(options), tls_(tls), watchdog_([this](std::stop_token stop) { watch(stop); }) {}
     ~ConnectionSet() { stop_all(); }
 
     void serve(tcp::socket socket, const Handler& handler) {
@@ -215,7 +252,11 @@ public:
             return;
         }
         auto& entry = entries_.emplace_back();
-        entry.connection = std::make_unique<Connection>(std::move(socket), handler);
+        if (tls_ != nullptr) {
+            entry.connection = std::make_unique<Connection<TlsStream>>(std::move(socket), *tls_, handler);
+        } else {
+            entry.connection = std::make_unique<Connection<tcp::socket>>(std::move(socket), handler);
+        }
         entry.thread = std::jthread([connection = entry.connection.get(), done = &entry.done] {
             connection->run();
             done->store(true);
@@ -237,7 +278,7 @@ public:
 
 private:
     struct Entry {
-        std::unique_ptr<Connection> connection;
+        std::unique_ptr<ServedConnection> connection;
         std::atomic<bool> done{false};
         std::jthread thread;
         ~Entry() {
@@ -245,14 +286,19 @@ private:
         }
     };
 
-    // Answered on the accepting thread: a refusal is small and fits the socket's buffer.
-    static void refuse(tcp::socket socket) {
+    // Answered on the accepting thread: a refusal is small and fits the socket's buffer. A TLS
+    // client is only closed on: a handshake there would let one slow client stall the rest.
+    void refuse(tcp::socket socket) const {
+        beast::error_code ec;
+        if (tls_ != nullptr) {
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            return;
+        }
         http::response<http::string_body> response{http::status::service_unavailable, 11};
         response.set(http::field::content_type, "application/json");
         response.keep_alive(false);
         response.body() = R"({"error":"the store serves too many connections at once; retry later"})";
         response.prepare_payload();
-        beast::error_code ec;
         http::write(socket, response, ec);
         if (ec) spdlog::debug("store: a refused client went away: {}", ec.message());
         socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -274,6 +320,7 @@ private:
     }
 
     const ServerOptions& options_;
+    asio::ssl::context* tls_;
     std::mutex mutex_;
     std::condition_variable stopped_;
     std::list<Entry> entries_;
@@ -281,9 +328,26 @@ private:
     std::jthread watchdog_;
 };
 
+// TLS 1.2 and later, with the certificate chain and key of --tls-cert and --tls-key.
+std::unique_ptr<asio::ssl::context> tls_context(const ServerOptions& options) {
+    auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                     asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(options.tls_cert, ec);
+    if (ec) fail(ErrorKind::invalid_argument, "--tls-cert {}: cannot load a PEM certificate from it ({})", options.tls_cert, ec.message());
+    tls->use_private_key_file(options.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+        fail(ErrorKind::invalid_argument, "--tls-key {}: cannot load it as the PEM private key of --tls-cert {} ({})", options.tls_key, options.tls_cert,
+             ec.message());
+    }
+    return tls;
+}
+
 }  // namespace
 
 void serve_http(const ServerOptions& options, const Handler& handler, const std::function<void(std::uint16_t)>& listening) {
+    const auto tls = options.tls_cert.empty() ? nullptr : tls_context(options);
     asio::io_context io;
     tcp::acceptor acceptor(io);
     boost::system::error_code ec;
@@ -297,7 +361,7 @@ void serve_http(const ServerOptions& options, const Handler& handler, const std:
     if (ec) fail(ErrorKind::failed_precondition, "cannot listen on {}:{}: {}", options.host, options.port, ec.message());
     listening(acceptor.local_endpoint().port());
 
-    ConnectionSet connections(options);
+    ConnectionSet connections(options, tls.get());
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
         acceptor.close();

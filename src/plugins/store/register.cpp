@@ -21,7 +21,7 @@ std::shared_ptr<storage::ObjectStore> open(const config::Config& config, const s
     // never downloaded.
     if (url.bucket == "dir") fail(ErrorKind::invalid_argument, "{}: a cedana store's path cannot begin with dir/ (its listing API); choose another name", url.str());
     const Settings settings = settings_of(config);
-    return std::make_shared<StoreObjects>(std::make_shared<const StoreClient>(settings.url, settings.token), url.bucket);
+    return std::make_shared<StoreObjects>(std::make_shared<const StoreClient>(settings.url, settings.token, settings.ca_file), url.bucket);
 }
 
 }  // namespace

@@ -13,6 +13,9 @@ namespace cedana::plugins::store {
 struct Settings {
     std::string url;    // "http://10.0.0.5:8080", no trailing '/'
     std::string token;
+    // connection.url_tls_ca (CEDANA_URL_TLS_CA): the CA of an https store whose
+    // certificate no system CA signed (`store serve --tls-cert`); empty: the system's.
+    std::string ca_file;
 };
 
 void add_config_fields();

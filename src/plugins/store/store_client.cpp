@@ -13,11 +13,24 @@ std::string error_of(const net::HttpResponse& response) {
     return fmt::format("HTTP {}", response.status);
 }
 
+net::HttpResponse StoreClient::perform_once(net::HttpRequest request) const {
+    request.ca_file = ca_file_;
+    return net::perform(request);
+}
+
 net::HttpResponse StoreClient::send(net::HttpRequest request, std::string_view what) const {
+    request.ca_file = ca_file_;
     try {
         return net::perform_retrying(request, kAttempts);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::unavailable) throw;
+        const std::string_view cause = e.what();
+        if (cause.find("certificate") != std::string_view::npos || cause.find("SSL") != std::string_view::npos) {
+            fail(ErrorKind::failed_precondition,
+                 "{}: the TLS connection to the cedana store at {} failed ({}); if its certificate is its own, set connection.url_tls_ca "
+                 "(CEDANA_URL_TLS_CA) to the CA that signed it",
+                 what, base_, cause);
+        }
         // unavailable is what the CLI reports as "the daemon cannot be reached".
         fail(ErrorKind::failed_precondition, "{}: cannot reach the cedana store at {} ({}); is `cedana store serve` running there?", what, base_, e.what());
     }

@@ -17,7 +17,8 @@ class StoreClient {
 public:
     static constexpr int kAttempts = 4;
 
-    StoreClient(std::string base_url, std::string token) : base_(std::move(base_url)), token_(std::move(token)) {}
+    StoreClient(std::string base_url, std::string token, std::string ca_file = {})
+        : base_(std::move(base_url)), token_(std::move(token)), ca_file_(std::move(ca_file)) {}
 
     // `method` on /v2/<api>/<path>, the path percent-encoded. Throws
     // cedana::Error(failed_precondition) naming the store when it cannot be reached.
@@ -33,10 +34,14 @@ public:
     [[noreturn]] void refuse(const net::HttpResponse& response, std::string_view what) const;
 
     [[nodiscard]] const std::string& where() const { return base_; }
+    // A request to the store or a URL it handed out, sent once (no retries: a ranged read
+    // resumes by itself), with the store's CA. Throws what net::perform throws.
+    [[nodiscard]] net::HttpResponse perform_once(net::HttpRequest request) const;
 
 private:
     std::string base_;
     std::string token_;
+    std::string ca_file_;
 };
 
 // The store's error message in an answer, or "HTTP <status>".

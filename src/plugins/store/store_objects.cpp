@@ -43,7 +43,7 @@ void StoreObjects::read(const std::string& key, std::uint64_t offset, std::uint6
     storage::read_resumed({.url = shown(key),
                            .where = client_->where(),
                            .get = [&](std::uint64_t first, std::uint64_t last, const std::function<void(std::string_view)>& on_body) {
-                               return net::perform({.method = "GET", .url = url, .range = std::pair{first, last}, .on_body = on_body});
+                               return client_->perform_once({.method = "GET", .url = url, .range = std::pair{first, last}, .on_body = on_body});
                            },
                            .refuse = [&](const net::HttpResponse& answer) { client_->refuse(answer, what); },
                            .describe = error_of},
