@@ -31,3 +31,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$(dirname "$0")/provision-criu.sh" >/dev/null
+
+# The S3 tests want a real S3-compatible server on loopback: moto where python3 has it (it
+# checks signatures), else s3rver from npm, which tests/e2e/s3_server.bash looks for here.
+S3RVER_PREFIX=/opt/cedana/s3rver
+if ! python3 -c 'import moto.server, boto3' >/dev/null 2>&1 && [ ! -x "$S3RVER_PREFIX/node_modules/.bin/s3rver" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "install-deps: no moto and no npm for s3rver: the S3 tests will be skipped (run as root to install nodejs and npm)" >&2
+            exit 0
+        fi
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    echo "install-deps: no moto for python3; installing s3rver into $S3RVER_PREFIX for the S3 tests" >&2
+    mkdir -p "$S3RVER_PREFIX"
+    npm install --prefix "$S3RVER_PREFIX" --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null
+fi

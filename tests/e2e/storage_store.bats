@@ -303,24 +303,34 @@ store_roundtrip() {
     store_roundtrip zstd 4
 }
 
-@test "restore --no-server from cedana:// (archive and streamed) fetches with the CLI's own CEDANA_URL and token: a wrong token there is refused, the right one runs it here to its exit status 7" {
-    start_daemon
-    local shape url last pid
-    local -A pids=()
+# dump_shapes DIR ARCHIVE_COMPRESSION COMMAND...: COMMAND started twice, as "archive" and
+# "streamed" (output in $TEST_DIR/SHAPE.out), each dumped once it printed 3 lines into
+# cedana://DIR/SHAPE (an archive of ARCHIVE_COMPRESSION; lz4 shards, 2 streams) and gone;
+# their PIDs in DUMPED_PIDS[SHAPE].
+dump_shapes() {
+    local dir=$1 compression=$2 shape pid
+    shift 2
+    declare -gA DUMPED_PIDS=()
     for shape in archive streamed; do
-        start_workload "$TEST_DIR/$shape.out" bash -c 'for ((i = 0; i < 20; i++)); do echo "line $i"; sleep 0.1; done; exit 7'
+        start_workload "$TEST_DIR/$shape.out" "$@"
         pid=$WORKLOAD_PID
-        pids[$shape]=$pid
+        DUMPED_PIDS[$shape]=$pid
         wait_for_lines "$TEST_DIR/$shape.out" 3
         if [[ $shape == archive ]]; then
-            cedana_dump "$pid" --dir cedana://b/ns --name "$shape" --compression zstd
+            cedana_dump "$pid" --dir "cedana://$dir" --name "$shape" --compression "$compression"
         else
-            cedana_dump "$pid" --dir cedana://b/ns --name "$shape" --compression lz4 --streams 2
+            cedana_dump "$pid" --dir "cedana://$dir" --name "$shape" --compression lz4 --streams 2
         fi
         assert_success
         wait "$pid" || true
         wait_pid_gone "$pid"
     done
+}
+
+@test "restore --no-server from cedana:// (archive and streamed) fetches with the CLI's own CEDANA_URL and token: a wrong token there is refused, the right one runs it here to its exit status 7" {
+    start_daemon
+    local shape url last pid
+    dump_shapes b/ns zstd bash -c 'for ((i = 0; i < 20; i++)); do echo "line $i"; sleep 0.1; done; exit 7'
     assert_store_files b/ns/archive.tar.zst b/ns/streamed/img-0.lz4 b/ns/streamed/img-1.lz4
     # No daemon from here on: the CLI reaches the store itself.
     stop_daemon
@@ -328,7 +338,7 @@ store_roundtrip() {
     for shape in archive streamed; do
         url=cedana://b/ns/$shape
         [[ $shape == archive ]] && url=$url.tar.zst
-        pid=${pids[$shape]}
+        pid=${DUMPED_PIDS[$shape]}
         CEDANA_AUTH_TOKEN=wrong-wrong-wrong-wrong run "$CEDANA" restore process --path "$url" --no-server --config-dir "$CFG_DIR"
         assert_failure
         assert_output --partial "$CEDANA_URL"
@@ -349,10 +359,8 @@ store_roundtrip() {
 
 @test "a streamed checkpoint restores from cedana:// reading its memory shards from the store, never writing them here: with 16 MiB of scratch (TMPDIR on a tmpfs) a 48 MiB process restores; its archive, downloaded first, does not fit and restores nothing" {
     start_daemon
-    local shape pid last
-    local -A pids=()
-    for shape in archive streamed; do
-        start_workload "$TEST_DIR/$shape.out" python3 -u -c '
+    local last
+    dump_shapes b/small lz4 python3 -u -c '
 import os, sys, time
 ballast = os.urandom(48 << 20)
 for i in range(30):
@@ -360,18 +368,6 @@ for i in range(30):
     time.sleep(0.1)
 sys.exit(7)
 '
-        pid=$WORKLOAD_PID
-        pids[$shape]=$pid
-        wait_for_lines "$TEST_DIR/$shape.out" 3
-        if [[ $shape == archive ]]; then
-            cedana_dump "$pid" --dir cedana://b/small --name "$shape" --compression lz4
-        else
-            cedana_dump "$pid" --dir cedana://b/small --name "$shape" --compression lz4 --streams 2
-        fi
-        assert_success
-        wait "$pid" || true
-        wait_pid_gone "$pid"
-    done
     assert_store_files b/small/archive.tar.lz4 b/small/streamed/img-0.lz4 b/small/streamed/img-1.lz4
     local memory
     memory=$(stat -c %s "$STORE_DIR/objects/b/small/streamed/img-1.lz4")
@@ -383,7 +379,7 @@ sys.exit(7)
     assert_failure
     assert_output --partial "No space left on device"
     refute_line --regexp '^line [0-9]+$'
-    assert_not_exists "/proc/${pids[archive]}"
+    assert_not_exists "/proc/${DUMPED_PIDS[archive]}"
     [[ -z $(ls -A "$TEST_DIR/scratch") ]] || fail "the failed restore left $(ls -A "$TEST_DIR/scratch")"
 
     last=$(tail -n 1 "$TEST_DIR/streamed.out")
