@@ -26,7 +26,8 @@
 # the stock moto_server instead.
 #
 # s3rver (3.7.1) takes any secret for a known key id (S3RVER): tests of refused credentials
-# call s3_require_signatures and are skipped there; it keeps unfinished multipart uploads in
+# call s3_require_signatures and are skipped there; it cannot abort a multipart upload
+# (405), so the tests of aborted uploads call s3_require_abort; it keeps unfinished multipart uploads in
 # its directory (BUCKET/._S3rver_uploads/ID/key), which s3_uploads reads, since it does not
 # implement ListMultipartUploads. S3_SERVER=s3rver picks it even where moto is installed.
 #
@@ -108,6 +109,12 @@ _s3_server_cmd() {
 # s3_checks_signatures: succeeds when the server refuses a wrong secret (moto).
 s3_checks_signatures() {
     [[ $S3_KIND == moto ]]
+}
+
+# s3_require_abort: skips a test that a multipart upload is aborted on a server that cannot
+# abort one (s3rver 3.7.1 answers AbortMultipartUpload 405 and keeps the parts).
+s3_require_abort() {
+    [[ $S3_KIND != s3rver ]] || skip "needs a server that aborts multipart uploads (moto); s3rver answers 405 and keeps them"
 }
 
 # s3_require_signatures: skips a test of refused credentials on a server that takes any.

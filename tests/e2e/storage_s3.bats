@@ -653,6 +653,7 @@ DUMP_SHAPES=("--compression lz4" "--compression lz4 --streams 2")
 }
 
 @test "a dump CRIU refuses (established TCP connection), archive and streamed, aborts its upload: no object, no multipart upload left; the process runs on" {
+    s3_require_abort
     start_daemon
     start_workload "$TEST_DIR/tcp.out" python3 -u -c '
 import socket, time
@@ -874,6 +875,7 @@ while True:
 }
 
 @test "connections that keep dropping fail the dump after its retries, saying so; the multipart upload is aborted (no object, no upload left) and the process runs on" {
+    s3_require_abort
     start_daemon
     start_big_counter "$TEST_DIR/orig.out"
     local pid=$WORKLOAD_PID shape
