@@ -43,6 +43,8 @@
 #include "storage/store_registry.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
+#include "util/file_output.hpp"
+#include "util/tee_output.hpp"
 #include "util/uuid.hpp"
 #include "util/unique_fd.hpp"
 
@@ -162,7 +164,16 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
     if (ctx.dump.streams > 0) {
         // In CRIU's images directory, whose image names never look like shards; published
         // with it once the small images have gone into img-0.
-        ctx.dump.shards.emplace(ctx.dump.staging->work_dir(), ctx.dump.streams, ctx.dump.compression);
+        if (ctx.copy_shard) {
+            const fs::path dir = ctx.dump.staging->work_dir();
+            ctx.dump.shards.emplace(
+                [&ctx, dir](const std::string& shard) -> std::unique_ptr<util::ByteOutput> {
+                    return std::make_unique<util::TeeOutput>(std::make_unique<util::FileOutput>(dir / shard), ctx.copy_shard(shard));
+                },
+                ctx.dump.streams, ctx.dump.compression);
+        } else {
+            ctx.dump.shards.emplace(ctx.dump.staging->work_dir(), ctx.dump.streams, ctx.dump.compression);
+        }
     } else if (const auto codec = images::streamed_codec(ctx.dump.compression)) {
         ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *codec);
     }

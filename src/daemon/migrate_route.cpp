@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -100,6 +102,74 @@ bool send_checkpoint(grpc::ClientWriter<v1::ReceiveJobReq>& writer, const fs::pa
     return writer.Write(done);
 }
 
+// One connection to the target shared by the shards of a dump being written: each appends
+// its bytes, at their offsets, as messages of at most kChunk bytes, one writer at a time (a
+// gRPC stream takes one Write at a time).
+class ShardStream {
+public:
+    ShardStream(grpc::ClientWriter<v1::ReceiveJobReq>& writer, std::string to, util::TransferProgress& progress)
+        : writer_(writer), to_(std::move(to)), progress_(progress) {}
+
+    void send(const std::string& file, std::uint64_t offset, const char* data, std::size_t size) {
+        const std::lock_guard lock(mutex_);
+        do {
+            if (broken_) fail(ErrorKind::failed_precondition, "the connection to {} broke off while the checkpoint was sent", to_);
+            const std::size_t n = std::min(size, kChunk);
+            v1::ReceiveJobReq msg;
+            auto* chunk = msg.mutable_chunk();
+            chunk->set_file(file);
+            chunk->set_offset(offset);
+            chunk->set_data(data, n);
+            broken_ = !writer_.Write(msg);
+            if (broken_) continue;
+            sent_ += n;
+            progress_.add(n);
+            offset += n;
+            data += n;
+            size -= n;
+        } while (size > 0 || broken_);
+    }
+    [[nodiscard]] std::uint64_t sent() const { return sent_; }
+    [[nodiscard]] bool broken() {
+        const std::lock_guard lock(mutex_);
+        return broken_;
+    }
+
+private:
+    grpc::ClientWriter<v1::ReceiveJobReq>& writer_;
+    std::string to_;
+    util::TransferProgress& progress_;
+    std::mutex mutex_;
+    bool broken_ = false;
+    std::uint64_t sent_ = 0;
+};
+
+// A shard as the target gets it; reserved room goes out when it is filled.
+class SentShard final : public util::ByteOutput {
+public:
+    SentShard(ShardStream& stream, std::string file) : stream_(stream), file_(std::move(file)) {}
+
+    void append(const char* data, std::size_t size) override {
+        // An empty file still needs its one piece, so that the target creates it.
+        if (size == 0 && size_ > 0) return;
+        stream_.send(file_, size_, data, size);
+        size_ += size;
+    }
+    std::uint64_t reserve(std::size_t size) override {
+        const std::uint64_t at = size_;
+        size_ += size;
+        return at;
+    }
+    void fill(std::uint64_t offset, const char* data, std::size_t size) override { stream_.send(file_, offset, data, size); }
+    void finish() override {}
+    [[nodiscard]] std::uint64_t size() const override { return size_; }
+
+private:
+    ShardStream& stream_;
+    std::string file_;
+    std::uint64_t size_ = 0;
+};
+
 // After a failed migration: the job back here from its checkpoint, or why it could not be.
 std::string restore_here(RequestContext& ctx, const std::string& jid, const std::string& path) {
     v1::RestoreReq req;
@@ -142,10 +212,6 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
     dump.set_name(fmt::format("migrate-{}-{}", req.jid(), ns.count()));
     dump.set_compression(req.compression().empty() ? kDefaultCompression : req.compression());
     dump.set_streams(req.has_streams() ? req.streams() : kDefaultStreams);
-    v1::DumpResp dumped;
-    run_dump(ctx, dump, dumped, nullptr);
-    const fs::path checkpoint = dumped.path();
-
     v1::ReceiveJobReq header;
     auto* out = header.mutable_job();
     out->set_jid(job->jid);
@@ -156,24 +222,77 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
     out->set_gpu(job->gpu);
     out->set_created_unix(job->created_unix);
     for (const auto& [key, value] : job->details) (*out->mutable_details())[key] = value;
-    out->set_checkpoint(checkpoint.filename().string());
-    out->set_checkpoint_is_dir(fs::is_directory(checkpoint));
     out->set_compression(dump.compression());
 
     grpc::ClientContext call;
     v1::ReceiveJobResp received;
     std::uint64_t sent = 0;
     std::string failure;
-    try {
-        const auto writer = target->receive_job(call, received);
+    v1::DumpResp dumped;
+    fs::path checkpoint;
+    if (dump.streams() > 0) {
+        // The shards go to the target as CRIU dumps (and into the checkpoint here, from which
+        // the job comes back if the target fails); the target restores once they are whole.
+        out->set_checkpoint(dump.name());
+        out->set_checkpoint_is_dir(true);
+        std::unique_ptr<grpc::ClientWriter<v1::ReceiveJobReq>> writer;
+        try {
+            writer = target->receive_job(call, received);
+        } catch (const Error& e) {
+            fail(ErrorKind::failed_precondition, "cannot migrate job {}: the daemon at {} cannot be used: {}", req.jid(), req.to(), e.what());
+        }
         ctx.transfer->begin("sending to " + req.to(), 0);
-        bool ok = writer->Write(header) && send_checkpoint(*writer, checkpoint, sent, *ctx.transfer);
-        if (ok) ok = writer->WritesDone();
-        ctx.transfer->end();
-        target->check_status(writer->Finish());
-        if (!ok) failure = "the connection broke off";
-    } catch (const Error& e) {
-        failure = e.what();
+        ShardStream stream(*writer, req.to(), *ctx.transfer);
+        RequestContext sending = ctx;
+        sending.copy_shard = [&stream](const std::string& shard) { return std::make_unique<SentShard>(stream, shard); };
+        try {
+            if (!writer->Write(header)) fail(ErrorKind::failed_precondition, "the connection to {} broke off before the checkpoint was sent", req.to());
+            run_dump(sending, dump, dumped, nullptr);
+        } catch (const Error& e) {
+            ctx.transfer->end();
+            // The target ended the call (its answer says why), or the dump failed here: then
+            // the call is cancelled, and the target drops what arrived either way.
+            std::string why = e.what();
+            if (stream.broken()) {
+                try {
+                    target->check_status(writer->Finish());
+                } catch (const Error& there) {
+                    why = there.what();
+                }
+            } else {
+                call.TryCancel();
+            }
+            fail(e.kind(), "cannot migrate job {} to {}: {}; the job runs on here, its dump undone", req.jid(), req.to(), why);
+        }
+        checkpoint = dumped.path();
+        try {
+            v1::ReceiveJobReq done;
+            done.set_done(true);
+            bool ok = writer->Write(done);
+            if (ok) ok = writer->WritesDone();
+            ctx.transfer->end();
+            target->check_status(writer->Finish());
+            if (!ok) failure = "the connection broke off";
+        } catch (const Error& e) {
+            failure = e.what();
+        }
+        sent = stream.sent();
+    } else {
+        run_dump(ctx, dump, dumped, nullptr);
+        checkpoint = dumped.path();
+        out->set_checkpoint(checkpoint.filename().string());
+        out->set_checkpoint_is_dir(fs::is_directory(checkpoint));
+        try {
+            const auto writer = target->receive_job(call, received);
+            ctx.transfer->begin("sending to " + req.to(), 0);
+            bool ok = writer->Write(header) && send_checkpoint(*writer, checkpoint, sent, *ctx.transfer);
+            if (ok) ok = writer->WritesDone();
+            ctx.transfer->end();
+            target->check_status(writer->Finish());
+            if (!ok) failure = "the connection broke off";
+        } catch (const Error& e) {
+            failure = e.what();
+        }
     }
     if (!failure.empty()) {
         spdlog::warn("migration of job {} to {} failed: {}", req.jid(), req.to(), failure);
@@ -223,6 +342,10 @@ public:
         if (is_dir_ != !chunk.file().empty() || (is_dir_ && !plain_name(chunk.file()))) {
             fail(ErrorKind::invalid_argument, "migration: a piece for \"{}\" does not belong in {}", chunk.file(), final_.string());
         }
+        if (chunk.has_offset()) {
+            write_at(chunk);
+            return;
+        }
         if (!fd_ || chunk.file() != file_) {
             const fs::path path = is_dir_ ? partial_ / chunk.file() : partial_;
             // Each file arrives whole before the next: a file seen again would be overwritten.
@@ -239,6 +362,7 @@ public:
     // Every byte arrived: the checkpoint takes its name.
     const fs::path& publish() {
         fd_.reset();
+        at_offsets_.clear();
         std::error_code ec;
         fs::rename(partial_, final_, ec);
         if (ec) fail(ErrorKind::failed_precondition, "cannot rename {} to {}: {}", partial_.string(), final_.string(), ec.message());
@@ -248,12 +372,26 @@ public:
     [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
 
 private:
+    // A piece of a file whose pieces come in any order (a shard sent while it is written).
+    void write_at(const v1::CheckpointChunk& chunk) {
+        if (!is_dir_) fail(ErrorKind::invalid_argument, "migration: pieces at offsets belong to a checkpoint directory, not to {}", final_.string());
+        auto& fd = at_offsets_[chunk.file()];
+        if (!fd) {
+            const fs::path path = partial_ / chunk.file();
+            fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+            if (!fd) fail(ErrorKind::failed_precondition, "cannot create {}: {}", path.string(), std::strerror(errno));
+        }
+        util::pwrite_all(fd.get(), chunk.data().data(), chunk.data().size(), chunk.offset(), final_);
+        bytes_ += chunk.data().size();
+    }
+
     fs::path final_;
     fs::path partial_;
     bool is_dir_;
     util::UniqueFd fd_;
     std::string file_;
     std::uint64_t offset_ = 0;
+    std::map<std::string, util::UniqueFd> at_offsets_;
     std::uint64_t bytes_ = 0;
 };
 

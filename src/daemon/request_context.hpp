@@ -12,6 +12,7 @@
 #include "daemon/io_hub.hpp"
 #include "jobs/store.hpp"
 #include "proc/tty_relay.hpp"
+#include "util/byte_output.hpp"
 #include "util/transfer_progress.hpp"
 
 namespace cedana::daemon {
@@ -49,6 +50,9 @@ struct RequestContext {
     // The request's transfer to or from remote storage or another daemon, as far as it has
     // come: what Progress calls read while the request runs.
     std::shared_ptr<util::TransferProgress> transfer = std::make_shared<util::TransferProgress>();
+    // Set by a migration: a streamed dump's shards also go, as they are written, to the
+    // outputs this gives for their names (the target daemon), beside the local checkpoint.
+    std::function<std::unique_ptr<util::ByteOutput>(const std::string& shard)> copy_shard = {};
     // Keeps an attachable job's I/O (io_hub.hpp) for Attach; unset inside the CLI.
     std::function<void(const std::string& jid, std::shared_ptr<IoHub>)> keep_hub = {};
 };

@@ -244,19 +244,8 @@ PY
 @test "a dump CRIU itself refuses (established TCP connection) quotes CRIU's log and leaves the process running" {
     start_daemon
     # Both ends of an established TCP connection, without --tcp-established.
-    start_workload "$TEST_DIR/tcp.out" python3 -u -c '
-import socket, time
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(1)
-s = socket.create_connection(l.getsockname())
-c, _ = l.accept()
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
+    write_tcp_holder_script "$TEST_DIR/tcp.py"
+    start_workload "$TEST_DIR/tcp.out" python3 -u "$TEST_DIR/tcp.py"
     PID=$WORKLOAD_PID
     wait_for_lines "$TEST_DIR/tcp.out" 3
     mkdir -p "$TEST_DIR/ckpt"

@@ -245,6 +245,27 @@ start_counter() {
 
 # write_counter_script PATH: an executable script that prints 0, 1, 2, ... one
 # number every 0.1 s and never ends on its own.
+# write_tcp_holder_script FILE: an executable counter (as write_counter_script) holding both
+# ends of an established TCP connection on loopback, which CRIU refuses to dump without
+# --tcp-established: the way to make a dump fail inside CRIU.
+write_tcp_holder_script() {
+    cat >"$1" <<'EOF'
+#!/usr/bin/env python3
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+s = socket.create_connection(l.getsockname())
+c, _ = l.accept()
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)
+EOF
+    chmod +x "$1"
+}
+
 write_counter_script() {
     cat >"$1" <<'EOF'
 #!/bin/bash

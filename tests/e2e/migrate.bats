@@ -173,17 +173,24 @@ assert_nothing_at_b() {
     stop_b
 }
 
-@test "a target that fails to restore (no CRIU there) or to store the checkpoint leaves nothing there; the job is restored here and counts on" {
+@test "a target that fails to restore (no CRIU there) or to store the checkpoint leaves nothing there; the job runs here again (restored, or never stopped) and counts on" {
     start_a
     start_job
     local before
+    # No CRIU there fails once the whole checkpoint is there: the job comes back from it here.
+    # A checkpoint the target cannot store fails while the shards are sent: the dump here is
+    # undone and the job never stopped.
+    local -A expected=(
+        ["CEDANA_CRIU_BINARY_PATH=$TEST_DIR/no-criu"]="the job runs here again (PID $JOB_PID)"
+        ["CEDANA_CHECKPOINT_DIR=$TEST_DIR/no-such-dir"]="the job runs on here, its dump undone"
+    )
     for failing in "CEDANA_CRIU_BINARY_PATH=$TEST_DIR/no-criu" "CEDANA_CHECKPOINT_DIR=$TEST_DIR/no-such-dir"; do
         start_b "$failing"
         before=$(line_count "$JOB_LOG")
         cedana_cli migrate job "$JID" --to "$B_SOCK"
         assert_failure
         assert_output --partial "cannot migrate job $JID to $B_SOCK"
-        assert_output --partial "the job runs here again (PID $JOB_PID)"
+        assert_output --partial "${expected[$failing]}"
         assert_counts_on "$before"
         ps_row "$JID"
         [[ $(ps_col STATUS) =~ ^(running|sleep)$ ]] || fail "A shows '$PS_ROW'"
@@ -194,6 +201,36 @@ assert_nothing_at_b() {
     cedana_cli job checkpoints "$JID"
     assert_success
     assert_output --partial "$A_CKPT/migrate-$JID-"
+}
+
+@test "a dump CRIU refuses while the shards go out to the target (an established TCP connection) fails the migration: nothing is left there, the job runs on here, no checkpoint of it" {
+    start_a
+    start_b
+    write_tcp_holder_script "$TEST_DIR/tcp.py"
+    JOB_LOG=$TEST_DIR/job.log
+    cedana_cli run process "$TEST_DIR/tcp.py" --jid "$JID" --out "$JOB_LOG"
+    assert_success
+    local re='^Started job ([^ ]+) \(PID ([0-9]+)\)'
+    [[ ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
+    JOB_PID=${BASH_REMATCH[2]}
+    track "$JOB_PID"
+    wait_for_lines "$JOB_LOG" 3
+    local before
+    before=$(line_count "$JOB_LOG")
+    cedana_cli migrate job "$JID" --to "$B_SOCK"
+    assert_failure
+    assert_output --partial "cannot migrate job $JID to $B_SOCK"
+    assert_output --partial "the job runs on here, its dump undone"
+    assert_output --regexp "(TCP|tcp|socket|CRIU)"
+    assert_counts_on "$before"
+    ps_row "$JID"
+    [[ $(ps_col STATUS) =~ ^(running|sleep)$ ]] || fail "A shows '$PS_ROW'"
+    assert_nothing_at_b
+    cedana_cli job checkpoints "$JID"
+    refute_output --partial "migrate-$JID-"
+    run ls -A "$A_CKPT"
+    assert_output ""
+    stop_b
 }
 
 @test "migrate --to HOST:PORT over TCP carries the token: a wrong one is refused before the job is touched, the right one moves it" {

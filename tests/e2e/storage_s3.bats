@@ -655,19 +655,8 @@ DUMP_SHAPES=("--compression lz4" "--compression lz4 --streams 2")
 @test "a dump CRIU refuses (established TCP connection), archive and streamed, aborts its upload: no object, no multipart upload left; the process runs on" {
     s3_require_abort
     start_daemon
-    start_workload "$TEST_DIR/tcp.out" python3 -u -c '
-import socket, time
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(1)
-s = socket.create_connection(l.getsockname())
-c, _ = l.accept()
-i = 0
-while True:
-    print(i, flush=True)
-    i += 1
-    time.sleep(0.1)
-'
+    write_tcp_holder_script "$TEST_DIR/tcp.py"
+    start_workload "$TEST_DIR/tcp.out" python3 -u "$TEST_DIR/tcp.py"
     local pid=$WORKLOAD_PID shape
     wait_for_lines "$TEST_DIR/tcp.out" 3
     for shape in "${DUMP_SHAPES[@]}"; do
