@@ -170,6 +170,19 @@ private:
     std::uint64_t size_ = 0;
 };
 
+// Ends the call once everything was written (`ok`: every Write went through): empty when
+// the target took the job, else what failed, in the target's words where it said any.
+std::string end_call(grpc::ClientWriter<v1::ReceiveJobReq>& writer, bool ok, util::TransferProgress& progress, const cli::Client& target) {
+    if (ok) ok = writer.WritesDone();
+    progress.end();
+    try {
+        target.check_status(writer.Finish());
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return ok ? "" : "the connection broke off";
+}
+
 // After a failed migration: the job back here from its checkpoint, or why it could not be.
 std::string restore_here(RequestContext& ctx, const std::string& jid, const std::string& path) {
     v1::RestoreReq req;
@@ -265,17 +278,9 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
             fail(e.kind(), "cannot migrate job {} to {}: {}; the job runs on here, its dump undone", req.jid(), req.to(), why);
         }
         checkpoint = dumped.path();
-        try {
-            v1::ReceiveJobReq done;
-            done.set_done(true);
-            bool ok = writer->Write(done);
-            if (ok) ok = writer->WritesDone();
-            ctx.transfer->end();
-            target->check_status(writer->Finish());
-            if (!ok) failure = "the connection broke off";
-        } catch (const Error& e) {
-            failure = e.what();
-        }
+        v1::ReceiveJobReq done;
+        done.set_done(true);
+        failure = end_call(*writer, writer->Write(done), *ctx.transfer, *target);
         sent = stream.sent();
     } else {
         run_dump(ctx, dump, dumped, nullptr);
@@ -285,11 +290,7 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
         try {
             const auto writer = target->receive_job(call, received);
             ctx.transfer->begin("sending to " + req.to(), 0);
-            bool ok = writer->Write(header) && send_checkpoint(*writer, checkpoint, sent, *ctx.transfer);
-            if (ok) ok = writer->WritesDone();
-            ctx.transfer->end();
-            target->check_status(writer->Finish());
-            if (!ok) failure = "the connection broke off";
+            failure = end_call(*writer, writer->Write(header) && send_checkpoint(*writer, checkpoint, sent, *ctx.transfer), *ctx.transfer, *target);
         } catch (const Error& e) {
             failure = e.what();
         }

@@ -72,11 +72,12 @@ on_b() {
     run "$CEDANA" "$@" --address "$B_SOCK" --config-dir "$CFG_DIR"
 }
 
-# start_job: a counter job on A; sets JOB_PID and JOB_LOG.
+# start_job [SCRIPT]: a job on A running SCRIPT (default: a counter); sets JOB_PID and JOB_LOG.
 start_job() {
-    write_counter_script "$TEST_DIR/count.sh"
+    local script=${1:-$TEST_DIR/count.sh}
+    [[ -n ${1:-} ]] || write_counter_script "$script"
     JOB_LOG=$TEST_DIR/job.log
-    cedana_cli run process "$TEST_DIR/count.sh" --jid "$JID" --out "$JOB_LOG"
+    cedana_cli run process "$script" --jid "$JID" --out "$JOB_LOG"
     assert_success
     local re='^Started job ([^ ]+) \(PID ([0-9]+)\)'
     [[ ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
@@ -207,14 +208,7 @@ assert_nothing_at_b() {
     start_a
     start_b
     write_tcp_holder_script "$TEST_DIR/tcp.py"
-    JOB_LOG=$TEST_DIR/job.log
-    cedana_cli run process "$TEST_DIR/tcp.py" --jid "$JID" --out "$JOB_LOG"
-    assert_success
-    local re='^Started job ([^ ]+) \(PID ([0-9]+)\)'
-    [[ ${lines[${#lines[@]} - 1]} =~ $re ]] || fail "no Started line in: $output"
-    JOB_PID=${BASH_REMATCH[2]}
-    track "$JOB_PID"
-    wait_for_lines "$JOB_LOG" 3
+    start_job "$TEST_DIR/tcp.py"
     local before
     before=$(line_count "$JOB_LOG")
     cedana_cli migrate job "$JID" --to "$B_SOCK"
