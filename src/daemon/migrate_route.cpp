@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -102,46 +105,88 @@ bool send_checkpoint(grpc::ClientWriter<v1::ReceiveJobReq>& writer, const fs::pa
     return writer.Write(done);
 }
 
-// One connection to the target shared by the shards of a dump being written: each appends
-// its bytes, at their offsets, as messages of at most kChunk bytes, one writer at a time (a
-// gRPC stream takes one Write at a time).
+// One connection to the target shared by the shards of a dump being written: each hands
+// its bytes, at their offsets, as messages of at most kChunk bytes to a queue that one
+// thread writes to the stream (a gRPC stream takes one Write at a time), so that a shard's
+// writer, and CRIU behind it, waits for the stream only when kQueued messages are ahead.
+// Memory bound: kQueued × kChunk (32 MiB).
 class ShardStream {
 public:
+    static constexpr std::size_t kQueued = 32;
+
     ShardStream(grpc::ClientWriter<v1::ReceiveJobReq>& writer, std::string to, util::TransferProgress& progress)
-        : writer_(writer), to_(std::move(to)), progress_(progress) {}
+        : writer_(writer), to_(std::move(to)), progress_(progress), sender_([this] { run(); }) {}
+    ~ShardStream() { close(); }
+    ShardStream(const ShardStream&) = delete;
+    ShardStream& operator=(const ShardStream&) = delete;
 
     void send(const std::string& file, std::uint64_t offset, const char* data, std::size_t size) {
-        const std::lock_guard lock(mutex_);
         do {
-            if (broken_) fail(ErrorKind::failed_precondition, "the connection to {} broke off while the checkpoint was sent", to_);
             const std::size_t n = std::min(size, kChunk);
             v1::ReceiveJobReq msg;
             auto* chunk = msg.mutable_chunk();
             chunk->set_file(file);
             chunk->set_offset(offset);
             chunk->set_data(data, n);
-            broken_ = !writer_.Write(msg);
-            if (broken_) continue;
-            sent_ += n;
-            progress_.add(n);
+            std::unique_lock lock(mutex_);
+            room_.wait(lock, [this] { return queue_.size() < kQueued || broken_; });
+            if (broken_) fail(ErrorKind::failed_precondition, "the connection to {} broke off while the checkpoint was sent", to_);
+            queue_.push_back(std::move(msg));
+            lock.unlock();
+            ready_.notify_one();
             offset += n;
             data += n;
             size -= n;
-        } while (size > 0 || broken_);
+        } while (size > 0);
+    }
+    // Waits until everything queued is written; false when the stream broke. The stream is
+    // the caller's again afterwards.
+    bool close() {
+        {
+            const std::lock_guard lock(mutex_);
+            closing_ = true;
+        }
+        ready_.notify_all();
+        if (sender_.joinable()) sender_.join();
+        return !broken_;
     }
     [[nodiscard]] std::uint64_t sent() const { return sent_; }
-    [[nodiscard]] bool broken() {
-        const std::lock_guard lock(mutex_);
-        return broken_;
-    }
 
 private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            ready_.wait(lock, [this] { return !queue_.empty() || closing_; });
+            if (queue_.empty()) return;
+            v1::ReceiveJobReq msg = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            room_.notify_all();
+            const std::size_t n = msg.chunk().data().size();
+            const bool ok = writer_.Write(msg);
+            lock.lock();
+            if (!ok) {
+                broken_ = true;
+                queue_.clear();
+                room_.notify_all();
+                return;
+            }
+            sent_ += n;
+            progress_.add(n);
+        }
+    }
+
     grpc::ClientWriter<v1::ReceiveJobReq>& writer_;
     std::string to_;
     util::TransferProgress& progress_;
     std::mutex mutex_;
+    std::condition_variable ready_;
+    std::condition_variable room_;
+    std::deque<v1::ReceiveJobReq> queue_;
+    bool closing_ = false;
     bool broken_ = false;
     std::uint64_t sent_ = 0;
+    std::thread sender_;  // last: it runs on the members above
 };
 
 // A shard as the target gets it; reserved room goes out when it is filled.
@@ -255,18 +300,20 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
             fail(ErrorKind::failed_precondition, "cannot migrate job {}: the daemon at {} cannot be used: {}", req.jid(), req.to(), e.what());
         }
         ctx.transfer->begin("sending to " + req.to(), 0);
+        // Before the stream's own thread writes to it.
+        const bool header_sent = writer->Write(header);
         ShardStream stream(*writer, req.to(), *ctx.transfer);
         RequestContext sending = ctx;
         sending.copy_shard = [&stream](const std::string& shard) { return std::make_unique<SentShard>(stream, shard); };
         try {
-            if (!writer->Write(header)) fail(ErrorKind::failed_precondition, "the connection to {} broke off before the checkpoint was sent", req.to());
+            if (!header_sent) fail(ErrorKind::failed_precondition, "the connection to {} broke off before the checkpoint was sent", req.to());
             run_dump(sending, dump, dumped, nullptr);
         } catch (const Error& e) {
             ctx.transfer->end();
             // The target ended the call (its answer says why), or the dump failed here: then
             // the call is cancelled, and the target drops what arrived either way.
             std::string why = e.what();
-            if (stream.broken()) {
+            if (!stream.close()) {
                 try {
                     target->check_status(writer->Finish());
                 } catch (const Error& there) {
@@ -280,7 +327,8 @@ void migrate(RequestContext& ctx, v1::MigrateReq& req, v1::MigrateResp& resp) {
         checkpoint = dumped.path();
         v1::ReceiveJobReq done;
         done.set_done(true);
-        failure = end_call(*writer, writer->Write(done), *ctx.transfer, *target);
+        const bool intact = stream.close();
+        failure = end_call(*writer, intact && writer->Write(done), *ctx.transfer, *target);
         sent = stream.sent();
     } else {
         run_dump(ctx, dump, dumped, nullptr);
