@@ -375,12 +375,7 @@ CTD_ECHO_TICK='echo "greeting=$GREETING"; i=0; while true; do echo "$i" >>/tmp/c
     parse_restored
     assert_equal "$(task_field "$id" STATUS)" RUNNING
     assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
-    local before
-    before=$(container_count "$RESTORED_PID")
-    wait_count "$RESTORED_PID" $((before + 3))
-    # The counter went on from its memory: no number twice but the one in flight, none missing.
-    run awk 'NR != $1 + 1 && NR != $1 + 2 {print "line " NR ": " $1; exit}' "/proc/$RESTORED_PID/root/tmp/count"
-    assert_output ""
+    assert_task_counts_on "$RESTORED_PID"
     # The spec is as it was: the CRIU configuration was for the restore only.
     run ctr_ containers info "$id"
     assert_equal "$(jq -r '.Spec.annotations["org.criu.config"] // "none"' <<<"$output")" none

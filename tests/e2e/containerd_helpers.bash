@@ -313,6 +313,22 @@ containerd_teardown() {
     helpers_teardown
 }
 
+# assert_task_counts_on PID [anew]: the restored task's counter goes on from its memory
+# (no number missing, none twice but the one in flight at the dump). A container made anew
+# has a fresh layer: its count file begins where the memory was, at 5 or more, not at 0.
+assert_task_counts_on() {
+    local n
+    n=$(container_count "$1")
+    wait_count "$1" $((n + 3))
+    if [[ ${2:-} == anew ]]; then
+        run awk 'NR == 1 && $1 < 5 {print "begins at " $1; exit} NR == 1 {f = $1}
+            $1 != f + NR - 1 && $1 != f + NR - 2 {print "line " NR ": " $1; exit}' "/proc/$1/root/tmp/count"
+    else
+        run awk 'NR != $1 + 1 && NR != $1 + 2 {print "line " NR ": " $1; exit}' "/proc/$1/root/tmp/count"
+    fi
+    assert_output ""
+}
+
 # running ID [COMMAND]: a container of the file's image, by ctr; teardown removes it.
 running() {
     CTD_CONTAINERS+=("$1")

@@ -25,22 +25,6 @@ setup() {
 
 teardown() { containerd_teardown; }
 
-# counting_on PID [anew]: the restored task counts on from its memory (no number missing,
-# none twice but the one in flight at the dump). A container made anew has a fresh layer:
-# its count file begins where the memory was, at 5 or more, not at 0.
-counting_on() {
-    local n
-    n=$(container_count "$1")
-    wait_count "$1" $((n + 3))
-    if [[ ${2:-} == anew ]]; then
-        run awk 'NR == 1 && $1 < 5 {print "begins at " $1; exit} NR == 1 {f = $1}
-            $1 != f + NR - 1 && $1 != f + NR - 2 {print "line " NR ": " $1; exit}' "/proc/$1/root/tmp/count"
-    else
-        run awk 'NR != $1 + 1 && NR != $1 + 2 {print "line " NR ": " $1; exit}' "/proc/$1/root/tmp/count"
-    fi
-    assert_output ""
-}
-
 @test "dump containerd --dir cedana:// --compression lz4 stores the archive; restore containerd --path cedana:// onto the same container: RUNNING with the restored PID, counting on" {
     local id
     id=$(ctd_id st)
@@ -60,7 +44,7 @@ counting_on() {
     parse_restored
     assert_equal "$(task_field "$id" STATUS)" RUNNING
     assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
-    counting_on "$RESTORED_PID"
+    assert_task_counts_on "$RESTORED_PID"
     run ctr_ task kill -s KILL "$id"
     assert_success
     wait_pid_dead "$RESTORED_PID"
@@ -89,6 +73,6 @@ counting_on() {
     assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
     run ctr_ containers info "$id"
     assert_equal "$(jq -r .Image <<<"$output")" "$CTD_IMAGE"
-    counting_on "$RESTORED_PID" anew
+    assert_task_counts_on "$RESTORED_PID" anew
     assert_store_files b/ctd/streamed/img-0.zst b/ctd/streamed/img-1.zst
 }

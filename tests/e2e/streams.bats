@@ -632,12 +632,7 @@ served_mounts() {
     parse_restored
     assert_equal "$(task_field "$id" STATUS)" RUNNING
     assert_equal "$(task_field "$id" PID)" "$RESTORED_PID"
-    local before
-    before=$(container_count "$RESTORED_PID")
-    wait_count "$RESTORED_PID" $((before + 3))
-    # Counted on from its memory: every number in its place but the one in flight at the dump.
-    run awk 'NR != $1 + 1 && NR != $1 + 2 {print "line " NR ": " $1; exit}' "/proc/$RESTORED_PID/root/tmp/count"
-    assert_output ""
+    assert_task_counts_on "$RESTORED_PID"
     assert_entries "$TEST_DIR/ckpt" cp
     stop_daemon
 }
