@@ -2,8 +2,13 @@
 # missing (as root), build, and are safe to run again.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+# The instrumented build (cmake/Sanitizers.cmake): clang, ASan + UBSan, libFuzzer's
+# coverage; one build for test-asan and fuzz. -O1 and line tables: reports with file and
+# line at a fraction of a full debug build's compile time.
+ASAN_BUILD_DIR ?= build-asan
+FUZZ_SECONDS ?= 180
 
-.PHONY: all deps build demo test unit e2e bench clean
+.PHONY: all deps build demo test unit e2e bench clean asan-build unit-asan e2e-asan test-asan fuzz
 
 all: build
 
@@ -31,6 +36,29 @@ e2e: build
 
 test: unit e2e
 
+asan-build: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+		-DCEDANA_STATIC=OFF -DCEDANA_FUZZ=ON -DCEDANA_WERROR=ON >/dev/null
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+
+# Any report fails the run: UBSan's are fatal (-fno-sanitize-recover), ASan's always are.
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+unit-asan: asan-build
+	$(SANITIZER_ENV) $(IN_OWN_SESSION) ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure
+
+# The daemon and CLI instrumented under the end-to-end suite. Leaks are not checked there:
+# the daemon's end is a signal, and what it holds then is not a leak.
+e2e-asan: asan-build
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		CEDANA_BIN=$(abspath $(ASAN_BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/e2e
+
+test-asan: unit-asan e2e-asan
+
+# Looks for new inputs: every harness for FUZZ_SECONDS, from the kept corpus (scripts/fuzz.sh).
+fuzz: asan-build
+	scripts/fuzz.sh $(ASAN_BUILD_DIR) $(FUZZ_SECONDS)
+
 bench: build
 	bench/run.sh $(BUILD_DIR)/cedana
 	bench/jobs.sh $(BUILD_DIR)/cedana
@@ -41,4 +69,4 @@ bench: build
 	bench/migrate.sh $(BUILD_DIR)/cedana
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -10,7 +10,8 @@ PACKAGES=(
     libsqlite3-dev libarchive-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev
     libfuse3-dev libcurl4-openssl-dev libpugixml-dev libboost1.74-dev
     libgtest-dev bats bats-assert bats-support bats-file
-    zsh fish sqlite3 bc lz4 zstd file python3 bsdutils util-linux procps gcc openssl
+    zsh fish sqlite3 bc lz4 zstd xxhash file python3 bsdutils util-linux procps gcc openssl
+    clang libclang-rt-dev
     runc busybox-static jq
     containerd golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev
 )

@@ -21,6 +21,7 @@
 #include "engine/criu_log.hpp"
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
+#include "images/architecture.hpp"
 #include "images/metadata.hpp"
 #include "jobs/process_state.hpp"
 #include "images/opened_checkpoint.hpp"
@@ -165,6 +166,8 @@ void verify(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, const N
                 images::verify_images(dir, meta, images::ImageSet::memory, threads);
             });
         }
+        // The core images are verified by now: what they say is what the dump wrote.
+        images::check_architecture(dir, ctx.restore.meta->pid, req.path());
     } else if (fs::exists(dir / "inventory.img")) {
         spdlog::warn("{} has no {}: restoring plain CRIU images without verifying them", req.path(), images::kMetadataFile);
     } else {

@@ -5,11 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "images/shards/shard_format.hpp"
 #include "util/error.hpp"
+#include "util/file_name.hpp"
 
 namespace cedana::images {
 
 namespace fs = std::filesystem;
+
+// cedana.json lists one entry per image: a few KiB, a few hundred for a large process tree.
+constexpr std::uintmax_t kMaxMetadataSize = 16u << 20;
 using nlohmann::json;
 
 std::uint64_t Metadata::total_size() const {
@@ -35,10 +40,37 @@ void write_metadata(const fs::path& dir, const Metadata& meta) {
     if (!out.flush()) fail(ErrorKind::failed_precondition, "cannot write {} (disk full?)", (dir / kMetadataFile).string());
 }
 
+namespace {
+
+// A checkpoint may come from anywhere (a remote store, a copy from another machine): what its
+// metadata says is joined to paths and handed to CRIU, so it must be what a dump can write.
+void check_plausible(const Metadata& meta) {
+    const auto lie = [](const std::string& what) {
+        fail(ErrorKind::invalid_argument, "checkpoint metadata {} is corrupted: {}; refusing the checkpoint", kMetadataFile, what);
+    };
+    if (meta.pid <= 0) lie(fmt::format("pid {} is no process ID", meta.pid));
+    for (const int pid : meta.pids) {
+        if (pid <= 0) lie(fmt::format("pid {} is no process ID", pid));
+    }
+    if (meta.streams < 0 || meta.streams == 1 || meta.streams > shards::kMaxStreams) lie(fmt::format("{} streams", meta.streams));
+    for (const auto& s : meta.stdio) {
+        if (s.fd < 0 || s.fd > 2) lie(fmt::format("descriptor {} is no standard descriptor", s.fd));
+    }
+    for (const auto& [name, sum] : meta.files) {
+        if (!util::is_plain_file_name(name)) lie(fmt::format("\"{}\" is no file name", name));
+    }
+}
+
+}  // namespace
+
 Metadata read_metadata(const fs::path& dir) {
     const fs::path file = dir / kMetadataFile;
     std::ifstream in(file);
     if (!in) fail(ErrorKind::invalid_argument, "not a cedana checkpoint: {} is missing", kMetadataFile);
+    std::error_code ec;
+    if (const auto size = fs::file_size(file, ec); !ec && size > kMaxMetadataSize) {
+        fail(ErrorKind::invalid_argument, "checkpoint metadata {} is corrupted: {} bytes, a checkpoint's is a few KiB", kMetadataFile, size);
+    }
     std::stringstream text;
     text << in.rdbuf();
     Metadata meta;
@@ -66,6 +98,7 @@ Metadata read_metadata(const fs::path& dir) {
     } catch (const json::exception& e) {
         fail(ErrorKind::invalid_argument, "checkpoint metadata {} is corrupted: {}", kMetadataFile, e.what());
     }
+    check_plausible(meta);
     return meta;
 }
 

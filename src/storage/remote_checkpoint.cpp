@@ -1,6 +1,7 @@
 #include "storage/remote_checkpoint.hpp"
 
 #include "util/error.hpp"
+#include "util/file_name.hpp"
 
 namespace cedana::storage {
 
@@ -11,11 +12,13 @@ CheckpointObjects find_checkpoint(ObjectStore& store, const RemoteUrl& url) {
         found.objects.push_back({.key = url.key, .size = *size});
         return found;
     }
-    // Anything deeper under the prefix is not the checkpoint's: another dump's --dir.
+    // Anything deeper under the prefix is not the checkpoint's: another dump's --dir. A store
+    // is not trusted to list only what was asked: a key outside the prefix or one that is no
+    // file name ("..") would name a file outside the restore's scratch directory.
     const std::string prefix = url.key + "/";
     for (auto& object : store.list(prefix)) {
-        const std::string_view name = std::string_view(object.key).substr(prefix.size());
-        if (!name.empty() && name.find('/') == std::string_view::npos) found.objects.push_back(std::move(object));
+        if (!object.key.starts_with(prefix)) continue;
+        if (util::is_plain_file_name(std::string_view(object.key).substr(prefix.size()))) found.objects.push_back(std::move(object));
     }
     found.streamed = !found.objects.empty();
     return found;

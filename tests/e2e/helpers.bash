@@ -614,3 +614,41 @@ while True:
     wait_for_text "$TEST_DIR/big.out" ready
     wait_for_lines "$TEST_DIR/big.out" 3
 }
+
+# start_counter_and_wait [pipe|file]: starts the counter on $TEST_DIR/orig.out
+# and waits for its first lines. Sets PID.
+start_counter_and_wait() {
+    start_counter "$TEST_DIR/orig.out" "${1:-pipe}"
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+}
+
+# make_checkpoint FORMAT [pipe|file]: dumps a fresh counter with FORMAT into
+# $TEST_DIR/ckpt and waits until the dumped process is gone. Sets PID and CKPT.
+make_checkpoint() {
+    start_counter_and_wait "${2:-pipe}"
+    cedana_dump "$PID" --dir "$TEST_DIR/ckpt" --compression "$1" --name cp
+    assert_success
+    CKPT=$DUMP_PATH
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+}
+
+# assert_nothing_restored PID: no process got the checkpointed PID.
+assert_nothing_restored() {
+    local pid=$1
+    [[ ! -e /proc/$pid ]] || fail "a process with PID $pid exists: $(tr '\0' ' ' </proc/"$pid"/cmdline)"
+}
+
+# assert_only_entries DIR NAME...: DIR holds exactly NAME... (no scratch leftovers).
+assert_only_entries() {
+    local dir=$1
+    shift
+    local expected actual
+    expected=$(printf '%s\n' "$@" | sort)
+    actual=$(ls -A "$dir" | sort)
+    [[ $actual == "$expected" ]] || fail "$dir holds:
+$actual
+expected:
+$expected"
+}

@@ -188,11 +188,6 @@ assert_shard_objects() {
     done
 }
 
-# assert_nothing_restored PID: no process has the checkpointed PID.
-assert_nothing_restored() {
-    [[ ! -e /proc/$1 ]] || fail "a process with PID $1 exists: $(tr '\0' ' ' <"/proc/$1/cmdline")"
-}
-
 # assert_no_local_url_dirs: nothing was written under a local directory named after the URL.
 assert_no_local_url_dirs() {
     assert_not_exists "$TEST_DIR/s3:"

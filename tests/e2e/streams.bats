@@ -180,11 +180,6 @@ assert_ticks_go_on() {
     [[ $first == "$((last + 1))" ]] || fail "the first tick after the restore is '$first', expected $((last + 1))"
 }
 
-# assert_nothing_restored PID: no process has the checkpointed PID.
-assert_nothing_restored() {
-    [[ ! -e /proc/$1 ]] || fail "a process with PID $1 exists: $(tr '\0' ' ' <"/proc/$1/cmdline")"
-}
-
 # restore_fails CKPT PID PATTERN: restoring CKPT fails with a message matching the extended
 # regex PATTERN, restores nothing and leaves nothing beside CKPT but CKPT itself.
 restore_fails() {

@@ -184,6 +184,38 @@ TEST(MetadataIo, MissingOrMistypedRequiredFieldsAreInvalid) {
     }
 }
 
+// A checkpoint from a remote store or another machine is not to be trusted: names it gives
+// are joined to the checkpoint directory (an absolute one would replace it), and a size
+// error would tell the caller how large a file outside it is.
+TEST(MetadataIo, NamesAndNumbersADumpCannotWriteAreRefused) {
+    TempDir tmp;
+    const std::string head = R"({"format_version": 1, "type": "process", )";
+    for (const std::string& rest : {
+             std::string(R"("pid": 5, "stdio": [], "files": {"/etc/shadow": {"size": 1, "xxh3": "00"}}})"),
+             std::string(R"("pid": 5, "stdio": [], "files": {"../../x.img": {"size": 1, "xxh3": "00"}}})"),
+             std::string(R"("pid": 5, "stdio": [], "files": {"..": {"size": 1, "xxh3": "00"}}})"),
+             std::string(R"("pid": 5, "stdio": [], "files": {"": {"size": 1, "xxh3": "00"}}})"),
+             std::string(R"("pid": 5, "stdio": [], "files": {")") + std::string(256, 'a') + R"(": {"size": 1, "xxh3": "00"}}})",
+             std::string(R"("pid": 0, "stdio": [], "files": {}})"),
+             std::string(R"("pid": 5, "pids": [5, -1], "stdio": [], "files": {}})"),
+             std::string(R"("pid": 5, "streams": 1, "stdio": [], "files": {}})"),
+             std::string(R"("pid": 5, "streams": -4, "stdio": [], "files": {}})"),
+             std::string(R"("pid": 5, "streams": 100000, "stdio": [], "files": {}})"),
+             std::string(R"("pid": 5, "stdio": [{"fd": 7, "kind": "pipe", "key": "pipe:[1]"}], "files": {}})"),
+         }) {
+        write_file(tmp.path() / kMetadataFile, head + rest);
+        const std::string message = expect_invalid([&] { read_metadata(tmp.path()); });
+        EXPECT_NE(message.find("refusing"), std::string::npos) << rest << ": " << message;
+    }
+}
+
+TEST(MetadataIo, AnOversizedFileIsRefusedUnread) {
+    TempDir tmp;
+    write_file(tmp.path() / kMetadataFile, "{\"pad\": \"" + std::string(17u << 20, 'x') + "\"}");
+    const std::string message = expect_invalid([&] { read_metadata(tmp.path()); });
+    EXPECT_NE(message.find("bytes"), std::string::npos) << message;
+}
+
 TEST(MetadataIo, NewerFormatVersionIsRefused) {
     TempDir tmp;
     Metadata meta = full_metadata();

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "util/error.hpp"
+#include "util/file_name.hpp"
 
 namespace cedana::images::shards {
 
@@ -34,14 +35,6 @@ std::uint32_t check_of(const char* fixed, std::string_view name) {
     std::memcpy(bytes, fixed, kHeaderSize - 4);
     std::memcpy(bytes + kHeaderSize - 4, name.data(), std::min(name.size(), kMaxNameSize));
     return static_cast<std::uint32_t>(XXH3_64bits(bytes, kHeaderSize - 4 + std::min(name.size(), kMaxNameSize)));
-}
-
-bool plain_file_name(std::string_view name) {
-    if (name.empty() || name.size() > kMaxNameSize || name == "." || name == "..") return false;
-    for (const char c : name) {
-        if (c == '/' || c == '\0') return false;
-    }
-    return true;
 }
 
 // `ext` exactly, dot included ("" for none).
@@ -78,7 +71,7 @@ Preamble decode_preamble(std::span<const char> bytes, std::string_view shard) {
 }
 
 std::string encode_header(const Header& h) {
-    if (!h.end && !plain_file_name(h.name)) throw std::invalid_argument("shard record name is not a plain file name: " + h.name);
+    if (!h.end && !util::is_plain_file_name(h.name)) throw std::invalid_argument("shard record name is not a plain file name: " + h.name);
     if (h.end && !h.name.empty()) throw std::invalid_argument("a shard trailer has no name");
     std::string out(kHeaderSize + h.name.size(), '\0');
     put<std::uint32_t>(out.data(), h.end ? kEndTag : kFileTag);
@@ -110,7 +103,7 @@ Header decode_header(std::span<const char> fixed, std::string_view name, std::st
     h.offset = get<std::uint64_t>(fixed.data() + 8);
     h.length = get<std::uint64_t>(fixed.data() + 16);
     if (!h.end) {
-        if (!plain_file_name(name)) fail(ErrorKind::invalid_argument, "shard {} names a file that is not a plain file name; refusing it", shard);
+        if (!util::is_plain_file_name(name)) fail(ErrorKind::invalid_argument, "shard {} names a file that is not a plain file name; refusing it", shard);
         h.name = std::string(name);
         if (h.offset + h.length < h.offset) fail(ErrorKind::invalid_argument, "shard {} is corrupted: a record reaches past 2^64", shard);
     }

@@ -4,6 +4,7 @@
 
 #include "images/shards/shard_format.hpp"
 #include "util/error.hpp"
+#include "util/file_name.hpp"
 
 namespace cedana::images::shards {
 
@@ -88,7 +89,7 @@ ShardIndex decode_index(const std::string& text, int shards) {
         check_frames(index.streams[i]);
     }
     for (const auto& [name, pieces] : index.files) {
-        if (name.empty() || name.size() > kMaxNameSize || name.find('/') != std::string::npos || name == "." || name == "..") {
+        if (!util::is_plain_file_name(name)) {
             damaged(fmt::format("\"{}\" is no file name", name));
         }
         std::uint64_t next = 0;

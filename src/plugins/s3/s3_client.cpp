@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
 #include "net/retrying.hpp"
+#include "plugins/s3/s3_replies.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::s3 {
@@ -49,21 +49,12 @@ std::string S3Client::url_of(std::string_view key) const { return key.empty() ? 
 
 std::string S3Client::where() const { return settings_.endpoint.empty() ? fmt::format("AWS S3 in {}", settings_.region) : settings_.endpoint; }
 
-std::string error_code(const net::HttpResponse& response) {
-    pugi::xml_document doc;
-    if (!doc.load_buffer(response.body.data(), response.body.size())) return "";
-    return doc.child("Error").child_value("Code");
-}
+std::string error_code(const net::HttpResponse& response) { return parse_error(response.body).code; }
 
 std::string error_of(const net::HttpResponse& response) {
-    pugi::xml_document doc;
-    if (doc.load_buffer(response.body.data(), response.body.size())) {
-        const auto error = doc.child("Error");
-        const std::string code = error.child_value("Code");
-        const std::string message = error.child_value("Message");
-        if (!code.empty()) return message.empty() ? code : fmt::format("{}: {}", code, message);
-    }
-    return fmt::format("HTTP {}", response.status);
+    const auto [code, message] = parse_error(response.body);
+    if (code.empty()) return fmt::format("HTTP {}", response.status);
+    return message.empty() ? code : fmt::format("{}: {}", code, message);
 }
 
 void fail_response(const S3Client& client, const net::HttpResponse& response, std::string_view what, std::string_view url) {

@@ -1,8 +1,8 @@
 #include "plugins/s3/s3_store.hpp"
 
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
+#include "plugins/s3/s3_replies.hpp"
 #include "plugins/s3/s3_upload.hpp"
 #include "storage/resumed_read.hpp"
 #include "util/error.hpp"
@@ -62,22 +62,28 @@ std::vector<storage::ObjectInfo> S3Store::list(const std::string& prefix) {
     const std::string url = client_->url_of(prefix);
     std::vector<storage::ObjectInfo> out;
     std::string token;
-    for (;;) {
+    // A server that answers every page with "more" (or the same token again) must not hold
+    // the caller forever: S3 pages hold 1000 keys, so this is a million.
+    constexpr int kMaxPages = 1000;
+    for (int pages = 1;; ++pages) {
         S3Call request{.query = {{"list-type", "2"}, {"prefix", prefix}}};
         if (!token.empty()) request.query.emplace_back("continuation-token", token);
         const auto response = call(request, "cannot list", url);
         if (response.status != 200) fail_response(*client_, response, "cannot list", url);
-        pugi::xml_document doc;
-        if (!doc.load_buffer(response.body.data(), response.body.size())) {
-            fail(ErrorKind::failed_precondition, "cannot list {}: {} answered something other than a listing", url, client_->where());
+        ListPage page;
+        try {
+            page = parse_list_page(response.body);
+        } catch (const Error& e) {
+            fail(ErrorKind::failed_precondition, "cannot list {}: {} answered something other than a listing: {}", url, client_->where(), e.what());
         }
-        const auto result = doc.child("ListBucketResult");
-        for (const auto entry : result.children("Contents")) {
-            out.push_back({.key = entry.child_value("Key"), .size = std::stoull(std::string("0") + entry.child_value("Size"))});
+        std::move(page.objects.begin(), page.objects.end(), std::back_inserter(out));
+        if (!page.truncated) break;
+        if (page.next_token.empty()) break;
+        if (page.next_token == token || pages == kMaxPages) {
+            fail(ErrorKind::failed_precondition, "cannot list {}: {} keeps answering that there is more (page {}); refusing the listing", url,
+                 client_->where(), pages);
         }
-        if (std::string_view(result.child_value("IsTruncated")) != "true") break;
-        token = result.child_value("NextContinuationToken");
-        if (token.empty()) break;
+        token = std::move(page.next_token);
     }
     return out;
 }

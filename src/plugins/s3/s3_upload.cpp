@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 #include <spdlog/spdlog.h>
 
+#include "plugins/s3/s3_replies.hpp"
 #include "util/error.hpp"
 
 namespace cedana::plugins::s3 {
@@ -32,10 +33,7 @@ S3Upload::S3Upload(std::shared_ptr<const S3Client> client, std::string key)
     : client_(std::move(client)), key_(std::move(key)), window_(kShape, [this](int number, std::uint64_t, const std::string& data) { put(number, data); }) {
     const auto response = client_->send_retrying({.method = "POST", .key = key_, .query = {{"uploads", ""}}});
     if (response.status != 200) fail_response(*client_, response, "cannot start the upload of", client_->url_of(key_));
-    pugi::xml_document doc;
-    if (doc.load_buffer(response.body.data(), response.body.size())) {
-        upload_id_ = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
-    }
+    upload_id_ = upload_id_of(response.body);
     if (upload_id_.empty()) fail(ErrorKind::failed_precondition, "cannot start the upload of {}: {} gave no upload id", client_->url_of(key_), client_->where());
 }
 
