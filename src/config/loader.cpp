@@ -64,7 +64,7 @@ void merge_document(json& into, const json& doc, const std::string& origin, std:
             continue;
         }
         if (!value.is_object()) {
-            fail(ErrorKind::invalid_argument, "{}: {}: invalid value {} (expected a JSON object)", origin, key, value.dump());
+            fail(ErrorKind::invalid_argument, "{}: {}: invalid value {} (expected a JSON object)", origin, key, shown_value(value));
         }
         for (const auto& [sub, subvalue] : value.items()) {
             const Field* field = find_field(key, sub);

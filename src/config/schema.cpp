@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace cedana::config {
 
@@ -102,39 +103,47 @@ std::string fold_key(std::string_view key) {
 json check_value(const Field& field, const json& value, const std::string& origin) {
     switch (field.kind) {
         case Kind::string:
-            if (!value.is_string()) bad_value(field, value.dump(), origin);
+            if (!value.is_string()) bad_value(field, shown_value(value), origin);
             return value;
         case Kind::boolean:
-            if (!value.is_boolean()) bad_value(field, value.dump(), origin);
+            if (!value.is_boolean()) bad_value(field, shown_value(value), origin);
             return value;
         case Kind::integer:
             if (!value.is_number_integer() || value.get<long long>() < field.min ||
                 value.get<long long>() > std::numeric_limits<int>::max()) {
-                bad_value(field, value.dump(), origin);
+                bad_value(field, shown_value(value), origin);
             }
             return value;
         case Kind::choice: {
-            if (!value.is_string()) bad_value(field, value.dump(), origin);
+            if (!value.is_string()) bad_value(field, shown_value(value), origin);
             const auto text = value.get<std::string>();
             const auto it = std::ranges::find_if(field.choices, [&](const std::string& c) { return fold_key(c) == fold_key(text); });
-            if (it == field.choices.end()) bad_value(field, value.dump(), origin);
+            if (it == field.choices.end()) bad_value(field, shown_value(value), origin);
             return *it;
         }
         case Kind::object:
-            if (!value.is_object()) bad_value(field, value.dump(), origin);
+            if (!value.is_object()) bad_value(field, shown_value(value), origin);
             return value;
         case Kind::strings:
-            if (!value.is_array()) bad_value(field, value.dump(), origin);
+            if (!value.is_array()) bad_value(field, shown_value(value), origin);
             for (const auto& item : value) {
-                if (!item.is_string()) bad_value(field, value.dump(), origin);
+                if (!item.is_string()) bad_value(field, shown_value(value), origin);
             }
             return value;
     }
     return value;
 }
 
+std::string shown_value(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json parse_env_value(const Field& field, const std::string& text) {
     const std::string origin = "environment " + field.env_name();
+    // The configuration is JSON, whose strings are UTF-8: bytes that are not would make every
+    // later use of the document throw (a file of this machine's may be named so; the
+    // configuration cannot).
+    if (!util::is_utf8(text)) {
+        fail(ErrorKind::invalid_argument, "{}: {}: the value {} is not UTF-8 text", origin, field.dotted(), shown_value(json(text)));
+    }
     switch (field.kind) {
         case Kind::string:
         case Kind::choice:
@@ -143,11 +152,11 @@ json parse_env_value(const Field& field, const std::string& text) {
             const auto folded = fold_key(text);
             if (folded == "true" || folded == "1" || folded == "yes") return true;
             if (folded == "false" || folded == "0" || folded == "no") return false;
-            bad_value(field, json(text).dump(), origin);
+            bad_value(field, shown_value(json(text)), origin);
         }
         case Kind::integer: {
             json parsed = json::parse(text, nullptr, false);
-            if (parsed.is_discarded()) bad_value(field, json(text).dump(), origin);
+            if (parsed.is_discarded()) bad_value(field, shown_value(json(text)), origin);
             return check_value(field, parsed, origin);
         }
         case Kind::strings: {
@@ -167,7 +176,7 @@ json parse_env_value(const Field& field, const std::string& text) {
         }
         case Kind::object: {
             json parsed = json::parse(text, nullptr, false);
-            if (parsed.is_discarded()) bad_value(field, json(text).dump(), origin);
+            if (parsed.is_discarded()) bad_value(field, shown_value(json(text)), origin);
             return check_value(field, parsed, origin);
         }
     }

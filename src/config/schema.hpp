@@ -42,7 +42,10 @@ std::string fold_key(std::string_view key);
 // came from in the error ("config file /etc/cedana/config.json", "environment", "--config").
 nlohmann::json check_value(const Field& field, const nlohmann::json& value, const std::string& origin);
 
-// Parses the text of an environment variable into the field's type.
+// `value` as JSON text for a message: invalid UTF-8 shown as U+FFFD instead of thrown.
+std::string shown_value(const nlohmann::json& value);
+// Parses the text of an environment variable into the field's type. Throws
+// cedana::Error(invalid_argument) for a value of the wrong type or that is not UTF-8.
 nlohmann::json parse_env_value(const Field& field, const std::string& text);
 
 }  // namespace cedana::config

@@ -50,7 +50,6 @@
 
 namespace cedana::daemon {
 
-namespace v1 = cedana::daemon::v1;
 namespace fs = std::filesystem;
 
 namespace {

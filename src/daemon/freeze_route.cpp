@@ -9,8 +9,6 @@
 
 namespace cedana::daemon {
 
-namespace v1 = cedana::daemon::v1;
-
 namespace {
 
 // `freeze job JID`: the job's type and process decide what is frozen.

@@ -8,8 +8,6 @@
 
 namespace cedana::daemon {
 
-namespace v1 = cedana::daemon::v1;
-
 namespace {
 
 using HealthChain = pipeline::Chain<RequestContext, v1::HealthCheckReq, v1::HealthCheckResp>;

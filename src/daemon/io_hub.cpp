@@ -100,6 +100,11 @@ void IoHub::pump() {
             changed_.notify_all();
         }
     }
+    // Only this thread reads the output and writes the log: what a finished job no longer
+    // needs is let go now, not when its record is deleted (the replay buffer stays).
+    stdout_read_.reset();
+    stderr_read_.reset();
+    log_.reset();
     {
         const std::lock_guard lock(mutex_);
         output_closed_ = true;

@@ -244,6 +244,7 @@ void delete_jobs(RequestContext& ctx, v1::DeleteJobsReq& req, v1::DeleteJobsResp
                     }
                 }
                 store.remove_job(job.jid);
+                if (c.drop_hub) c.drop_hub(job.jid);
                 r.add_jids(job.jid);
             }
         });

@@ -55,6 +55,8 @@ struct RequestContext {
     std::function<std::unique_ptr<util::ByteOutput>(const std::string& shard)> copy_shard = {};
     // Keeps an attachable job's I/O (io_hub.hpp) for Attach; unset inside the CLI.
     std::function<void(const std::string& jid, std::shared_ptr<IoHub>)> keep_hub = {};
+    // Lets go of a deleted job's I/O; unset inside the CLI.
+    std::function<void(const std::string& jid)> drop_hub = {};
 };
 
 }  // namespace cedana::daemon

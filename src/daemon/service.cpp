@@ -19,8 +19,6 @@
 
 namespace cedana::daemon {
 
-namespace v1 = cedana::daemon::v1;
-
 namespace {
 
 grpc::StatusCode status_code(ErrorKind kind) {
@@ -58,6 +56,10 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.job_ended = [this](int pid, int code) { job_ended(pid, code); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     ctx.keep_hub = [this](const std::string& jid, std::shared_ptr<IoHub> hub) { keep_hub(jid, std::move(hub)); };
+    ctx.drop_hub = [this](const std::string& jid) {
+        const std::lock_guard lock(hubs_mutex_);
+        hubs_.erase(jid);
+    };
     // The CLI decides whether timings are printed (its --profiling or Profiling.Enabled) and
     // asks for them; unasked, the steps go untimed.
     const bool profiling = metadata(context, api::kProfilingKey) == "1";

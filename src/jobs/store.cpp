@@ -132,15 +132,17 @@ Store::Store(const std::string& path) : path_(path) {
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-        const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
-        db_ = nullptr;
+    sqlite3* opened = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    db_.reset(opened);
+    if (rc != SQLITE_OK) {
+        const std::string message = db_.get() ? sqlite3_errmsg(db_.get()) : "out of memory";
+        db_.reset();
         fail(ErrorKind::failed_precondition, "cannot open the job database {}: {} (set DB.Path or daemon start --db)", path, message);
     }
-    sqlite3_busy_timeout(db_, 5000);
-    exec(db_, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", path_);
-    Statement version(db_, "PRAGMA user_version");
+    sqlite3_busy_timeout(db_.get(), 5000);
+    exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", path_);
+    Statement version(db_.get(), "PRAGMA user_version");
     version.step();
     const int current = static_cast<int>(version.integer(0));
     if (current > schema_version()) {
@@ -148,23 +150,25 @@ Store::Store(const std::string& path) : path_(path) {
              schema_version());
     }
     for (int v = current; v < schema_version(); ++v) {
-        exec(db_, "BEGIN IMMEDIATE", path_);
+        exec(db_.get(), "BEGIN IMMEDIATE", path_);
         try {
-            exec(db_, kMigrations[v], path_);
-            exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str(), path_);
-            exec(db_, "COMMIT", path_);
+            exec(db_.get(), kMigrations[v], path_);
+            exec(db_.get(), ("PRAGMA user_version = " + std::to_string(v + 1)).c_str(), path_);
+            exec(db_.get(), "COMMIT", path_);
         } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
             throw;
         }
     }
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() = default;
+
+void Store::Close::operator()(sqlite3* db) const { sqlite3_close(db); }
 
 void Store::add_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details, "
+    Statement s(db_.get(), "INSERT INTO jobs (jid, type, pid, command, log, attachable, gpu, created, exit_status, start_ticks, details, "
                      "migrated_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, job.jid).bind(2, job.type).bind(3, std::int64_t{job.pid}).bind(4, job.command).bind(5, job.log);
     s.bind(6, std::int64_t{job.attachable}).bind(7, std::int64_t{job.gpu}).bind(8, job.created_unix).bind(9, job.exit_status);
@@ -179,7 +183,7 @@ void Store::add_job(const Job& job) {
 
 void Store::update_job(const Job& job) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ?, "
+    Statement s(db_.get(), "UPDATE jobs SET type = ?, pid = ?, command = ?, log = ?, attachable = ?, gpu = ?, exit_status = ?, start_ticks = ?, "
                      "details = ?, migrated_to = ? WHERE jid = ?");
     s.bind(1, job.type).bind(2, std::int64_t{job.pid}).bind(3, job.command).bind(4, job.log);
     s.bind(5, std::int64_t{job.attachable}).bind(6, std::int64_t{job.gpu}).bind(7, job.exit_status);
@@ -189,19 +193,19 @@ void Store::update_job(const Job& job) {
 
 void Store::remove_checkpoint(const std::string& id) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "DELETE FROM checkpoints WHERE id = ?");
+    Statement s(db_.get(), "DELETE FROM checkpoints WHERE id = ?");
     s.bind(1, id).step();
 }
 
 void Store::remove_job(const std::string& jid) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "DELETE FROM jobs WHERE jid = ?");
+    Statement s(db_.get(), "DELETE FROM jobs WHERE jid = ?");
     s.bind(1, jid).step();
 }
 
 std::optional<Job> Store::job(const std::string& jid) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE jid = ?").c_str());
+    Statement s(db_.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE jid = ?").c_str());
     s.bind(1, jid);
     if (!s.step()) return std::nullopt;
     return read_job(s);
@@ -209,7 +213,7 @@ std::optional<Job> Store::job(const std::string& jid) {
 
 std::optional<Job> Store::job_by_pid(int pid) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE pid = ? ORDER BY created DESC LIMIT 1").c_str());
+    Statement s(db_.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE pid = ? ORDER BY created DESC LIMIT 1").c_str());
     s.bind(1, std::int64_t{pid});
     if (!s.step()) return std::nullopt;
     return read_job(s);
@@ -217,7 +221,7 @@ std::optional<Job> Store::job_by_pid(int pid) {
 
 std::vector<Job> Store::jobs() {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created, jid").c_str());
+    Statement s(db_.get(), (std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created, jid").c_str());
     std::vector<Job> out;
     while (s.step()) out.push_back(read_job(s));
     return out;
@@ -225,14 +229,14 @@ std::vector<Job> Store::jobs() {
 
 void Store::add_checkpoint(const Checkpoint& c) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO checkpoints (id, jid, time, size, path, compression) VALUES (?, ?, ?, ?, ?, ?)");
+    Statement s(db_.get(), "INSERT INTO checkpoints (id, jid, time, size, path, compression) VALUES (?, ?, ?, ?, ?, ?)");
     s.bind(1, c.id).bind(2, c.jid).bind(3, c.time_unix).bind(4, static_cast<std::int64_t>(c.size)).bind(5, c.path).bind(6, c.compression);
     s.step();
 }
 
 std::vector<Checkpoint> Store::checkpoints(const std::string& jid) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE jid = ? ORDER BY time DESC, rowid DESC");
+    Statement s(db_.get(), "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE jid = ? ORDER BY time DESC, rowid DESC");
     s.bind(1, jid);
     std::vector<Checkpoint> out;
     while (s.step()) out.push_back(read_checkpoint(s));
@@ -241,7 +245,7 @@ std::vector<Checkpoint> Store::checkpoints(const std::string& jid) {
 
 std::map<std::string, Store::CheckpointSummary> Store::checkpoint_summaries() {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints ORDER BY jid, time DESC, rowid DESC");
+    Statement s(db_.get(), "SELECT id, jid, time, size, path, compression FROM checkpoints ORDER BY jid, time DESC, rowid DESC");
     std::map<std::string, CheckpointSummary> out;
     while (s.step()) {
         Checkpoint c = read_checkpoint(s);
@@ -253,7 +257,7 @@ std::map<std::string, Store::CheckpointSummary> Store::checkpoint_summaries() {
 
 std::optional<Checkpoint> Store::checkpoint(const std::string& id) {
     const std::lock_guard lock(mutex_);
-    Statement s(db_, "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE id = ?");
+    Statement s(db_.get(), "SELECT id, jid, time, size, path, compression FROM checkpoints WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_checkpoint(s);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,8 +79,12 @@ public:
     static int schema_version();
 
 private:
+    // Closed also when the constructor throws (a newer schema, a failed migration).
+    struct Close {
+        void operator()(sqlite3* db) const;
+    };
     std::mutex mutex_;
-    sqlite3* db_ = nullptr;
+    std::unique_ptr<sqlite3, Close> db_;
     std::string path_;
 };
 

@@ -1,8 +1,8 @@
-#include <ranges>
 
 #include "storage/location.hpp"
 #include "storage/object_store.hpp"
 #include "util/error.hpp"
+#include "util/split.hpp"
 
 namespace cedana::storage {
 
@@ -27,8 +27,7 @@ RemoteUrl parse_url(std::string_view url, std::string_view what) {
     out.key = std::string(rest.substr(slash + 1));
     // Object stores take any key; a checkpoint's path is refused where a file system would
     // make it mean something else, so that the same names work on every provider.
-    for (const auto part : std::views::split(std::string_view(out.key), '/')) {
-        const std::string_view segment(part.begin(), part.end());
+    for (const std::string_view segment : util::split(out.key, '/')) {
         if (segment.empty() || segment == "." || segment == "..") {
             fail(ErrorKind::invalid_argument, "{} {}: a path of empty, '.' or '..' parts is refused", what, url);
         }

@@ -401,3 +401,35 @@ attach_refused() {
     done
     ((crashed == 0)) || fail "$crashed of 100 refused attaches did not fail cleanly (status 139 is SIGSEGV); last: $bad"
 }
+
+# daemon_pipes: how many pipes the daemon holds (an attachable job's I/O is three).
+daemon_pipes() {
+    local fd n=0
+    for fd in /proc/"$DAEMON_PID"/fd/*; do
+        [[ $(readlink "$fd") == pipe:* ]] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+@test "the daemon lets go of an attachable job's pipes once it has ended, and of the rest once it is deleted" {
+    local before
+    before=$(daemon_pipes)
+    local jid
+    for jid in p1 p2 p3; do
+        start_job "$jid" tick.sh --attachable
+        wait_job_status "$jid" halted
+        wait_pid_dead "$JOB_PID"
+    done
+    # Ended: each still holds its input's pipe (for attach), its output's are closed.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ $(daemon_pipes) -le $((before + 3)) ]] && break
+        sleep 0.05
+    done
+    [[ $(daemon_pipes) -le $((before + 3)) ]] || fail "the daemon holds $(daemon_pipes) pipes, $before before 3 ended jobs"
+    cli_to "$TEST_DIR/p1.out" job attach p1
+    assert_rc 42 "$TEST_DIR/p1.out"
+    cedana_cli job delete p1 p2 p3
+    assert_success
+    assert_equal "$(daemon_pipes)" "$before"
+}

@@ -116,12 +116,14 @@ PY
 @test "an archive with a hard link or a FIFO entry is refused" {
     start_daemon
     mkdir -p "$TEST_DIR/in"
-    for kind in hardlink fifo; do
-        craft_tar "$TEST_DIR/in/$kind.tar.gz" "$kind"
-        cedana_restore "$TEST_DIR/in/$kind.tar.gz"
+    local kind
+    for kind in "hardlink:is a hard link" "fifo:not a plain file or directory"; do
+        craft_tar "$TEST_DIR/in/${kind%%:*}.tar.gz" "${kind%%:*}"
+        cedana_restore "$TEST_DIR/in/${kind%%:*}.tar.gz"
         assert_failure
         assert_output --partial "pages-1.img"
-        assert_output --partial "not a plain file or directory"
+        assert_output --partial "${kind#*:}"
+        assert_output --partial "unsafe"
     done
     assert_only_entries "$TEST_DIR/in" fifo.tar.gz hardlink.tar.gz
     stop_daemon

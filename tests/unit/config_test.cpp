@@ -102,6 +102,17 @@ TEST(ConfigLoad, EnvOverridesFile) {
     EXPECT_EQ(loaded.config.log.level, "warn");
 }
 
+// Found by fuzzing: bytes that are not UTF-8 made the error message itself throw (JSON's
+// strings are UTF-8), which ended the CLI with std::terminate.
+TEST(ConfigLoad, EnvValuesThatAreNotUtf8AreRefusedClearly) {
+    TempDir dir;
+    for (const char* name : {"CEDANA_CHECKPOINT_DIR", "CEDANA_CRIU_OPTIONS", "CEDANA_CHECKPOINT_STREAMS", "CEDANA_LOG_LEVEL"}) {
+        const std::string message = error_message([&] { load_from(dir, "", {{name, "/tmp/caf\xe9\xa0"}}); });
+        EXPECT_NE(message.find("environment " + std::string(name)), std::string::npos) << message;
+        EXPECT_NE(message.find("not UTF-8"), std::string::npos) << message;
+    }
+}
+
 TEST(ConfigLoad, OverrideJsonOverridesEnvAndFile) {
     TempDir dir;
     dir.write(R"({"checkpoint": {"dir": "/from-file"}, "log": {"level": "warn"}})");

@@ -39,6 +39,15 @@ TEST(StoreRequestTarget, RefusesPathsThatCouldLeaveTheStore) {
     }
 }
 
+// The listing answers names as JSON strings: a name that is not UTF-8 could not be listed.
+TEST(StoreRequestTarget, RefusesNamesThatAreNotUtf8) {
+    for (const char* target : {"/v2/files/caf\xe9", "/v2/files/a/%C3%28", "/v2/files/%ED%A0%80", "/v2/files/%F5%80%80%80"}) {
+        const std::string message = error_message([&] { (void)parse_target(target, "/v2/files/", false); });
+        EXPECT_NE(message.find("not UTF-8"), std::string::npos) << target << ": " << message;
+    }
+    EXPECT_EQ(parse_target("/v2/files/caf%C3%A9", "/v2/files/", false)->path, "caf\xc3\xa9");
+}
+
 TEST(StoreRequestTarget, PercentDecoding) {
     EXPECT_EQ(percent_decode("a%41%6a"), "aAj");
     EXPECT_FALSE(percent_decode("%4"));

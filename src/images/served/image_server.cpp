@@ -157,6 +157,11 @@ ImageServer::ImageServer(const fs::path& mountpoint, std::vector<File> files, Re
     const std::string options = fmt::format("allow_other,max_read={},fsname=cedana-images,subtype=cedana", kMaxRequest);
     const char* argv[] = {"cedana", "-o", options.c_str()};
     fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+    // Parsing the options copies them into memory of libfuse's that is the caller's to free.
+    struct FreeArgs {
+        fuse_args& args;
+        ~FreeArgs() { fuse_opt_free_args(&args); }
+    } free_args{args};
     session_ = fuse_session_new(&args, &ops, sizeof ops, this);
     if (session_ == nullptr) fail(ErrorKind::unavailable, "cannot start a FUSE session");
     if (fuse_session_mount(session_, mountpoint_.c_str()) != 0) {

@@ -1,8 +1,9 @@
 #include "plugins/store/request_target.hpp"
 
-#include <ranges>
 
 #include "util/error.hpp"
+#include "util/split.hpp"
+#include "util/utf8.hpp"
 
 namespace cedana::plugins::store {
 
@@ -17,8 +18,7 @@ int hex_value(char c) {
 
 std::map<std::string, std::string> parse_query(std::string_view query) {
     std::map<std::string, std::string> out;
-    for (const auto part : std::views::split(query, '&')) {
-        const std::string_view pair(part.begin(), part.end());
+    for (const std::string_view pair : util::split(query, '&')) {
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         const auto key = percent_decode(pair.substr(0, eq));
@@ -65,8 +65,7 @@ std::optional<RequestTarget> parse_target(std::string_view target, std::string_v
         if (!allow_empty) fail(ErrorKind::invalid_argument, "no path after {}", prefix);
         return out;
     }
-    for (const auto part : std::views::split(rest, '/')) {
-        const std::string_view raw(part.begin(), part.end());
+    for (const std::string_view raw : util::split(rest, '/')) {
         const auto segment = percent_decode(raw);
         if (!segment) fail(ErrorKind::invalid_argument, "path {}: malformed escape in {}", rest, raw);
         if (segment->empty() || *segment == "." || *segment == "..") {
@@ -77,6 +76,8 @@ std::optional<RequestTarget> parse_target(std::string_view target, std::string_v
                 fail(ErrorKind::invalid_argument, "path {}: control characters and escaped '/' are refused", rest);
             }
         }
+        // The listing answers names as JSON strings, which are UTF-8.
+        if (!util::is_utf8(*segment)) fail(ErrorKind::invalid_argument, "path {}: a name that is not UTF-8 is refused", rest);
         out.segments.push_back(*segment);
         out.path += out.path.empty() ? *segment : "/" + *segment;
     }

@@ -46,7 +46,8 @@ int status_of(ErrorKind kind) {
 }
 
 void answer_json(HttpExchange& exchange, int status, const json& body) {
-    exchange.respond(status, {{"Content-Type", "application/json"}}, body.dump());
+    // Replaced rather than thrown: a message may quote what a client sent.
+    exchange.respond(status, {{"Content-Type", "application/json"}}, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::optional<std::uint64_t> number(std::string_view text) {
@@ -226,7 +227,9 @@ void StoreService::upload(HttpExchange& exchange) {
     }
     const ContentRange range = parse_content_range(range_header);
     if (range.range) {
-        const auto [first, last] = *range.range;
+        // Not a structured binding: the body's lambda captures `first` (clang 14 cannot).
+        const std::uint64_t first = range.range->first;
+        const std::uint64_t last = range.range->second;
         const std::uint64_t length = last - first + 1;
         if (range.total && last >= *range.total) fail(ErrorKind::invalid_argument, "Content-Range {}: the part ends beyond the total", range_header);
         std::uint64_t got = 0;
@@ -269,7 +272,7 @@ void StoreService::download(HttpExchange& exchange) {
         range = requested_range(exchange.header("Range"), size);
     } catch (const Unsatisfiable&) {
         return exchange.respond(416, {{"Content-Range", "bytes */" + std::to_string(size)}, {"Content-Type", "application/json"}},
-                                json{{"error", "the range begins beyond the end of " + target->path}}.dump());
+                                json{{"error", "the range begins beyond the end of " + target->path}}.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     const std::uint64_t first = range ? range->first : 0;
     const std::uint64_t length = range ? range->second - range->first + 1 : size;
