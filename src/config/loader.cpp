@@ -128,9 +128,10 @@ json read_file(const fs::path& path) {
     if (!in) fail(ErrorKind::invalid_argument, "config file {}: cannot be read", path.string());
     std::stringstream text;
     text << in.rdbuf();
+    // Any json::exception: a number too large for any type is out_of_range, not parse_error.
     try {
         return json::parse(text.str());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         fail(ErrorKind::invalid_argument, "config file {}: malformed JSON: {}", path.string(), e.what());
     }
 }

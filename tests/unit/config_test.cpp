@@ -190,6 +190,16 @@ TEST(ConfigLoad, MalformedFileNamesPathAndSaysMalformedJson) {
     EXPECT_TRUE(contains(msg, dir.file().string())) << msg;
 }
 
+// Found by fuzzing: a number too large for any type is json's out_of_range, which escaped.
+TEST(ConfigLoad, ANumberTooLargeInTheFileIsMalformedToo) {
+    TempDir dir;
+    dir.write(R"({"checkpoint": {"streams": 222222E22222}})");
+    const std::string msg = error_message([&] { load_from(dir); });
+    EXPECT_TRUE(contains(msg, "malformed JSON")) << msg;
+    TempDir empty;
+    EXPECT_TRUE(contains(error_message([&] { load_from(empty, R"({"checkpoint": {"streams": 1E99999}})"); }), "--config")) << msg;
+}
+
 TEST(ConfigLoad, MalformedOverrideSaysMalformedJsonAndConfigFlag) {
     TempDir dir;
     const std::string msg = error_message([&] { load_from(dir, "{not json"); });
