@@ -56,10 +56,7 @@ grpc::Status Service::serve(grpc::ServerContext& context, const char* what, Rout
     ctx.job_ended = [this](int pid, int code) { job_ended(pid, code); };
     ctx.keep_relay = [this](std::unique_ptr<proc::TtyRelay> relay) { keep_relay(std::move(relay)); };
     ctx.keep_hub = [this](const std::string& jid, std::shared_ptr<IoHub> hub) { keep_hub(jid, std::move(hub)); };
-    ctx.drop_hub = [this](const std::string& jid) {
-        const std::lock_guard lock(hubs_mutex_);
-        hubs_.erase(jid);
-    };
+    ctx.drop_hub = [this](const std::string& jid) { drop_hub(jid); };
     // The CLI decides whether timings are printed (its --profiling or Profiling.Enabled) and
     // asks for them; unasked, the steps go untimed.
     const bool profiling = metadata(context, api::kProfilingKey) == "1";
@@ -107,6 +104,11 @@ void Service::job_ended(int pid, int status) {
 void Service::keep_hub(const std::string& jid, std::shared_ptr<IoHub> hub) {
     const std::lock_guard lock(hubs_mutex_);
     hubs_[jid] = std::move(hub);
+}
+
+void Service::drop_hub(const std::string& jid) {
+    const std::lock_guard lock(hubs_mutex_);
+    hubs_.erase(jid);
 }
 
 std::shared_ptr<IoHub> Service::hub_of(const std::string& jid) {

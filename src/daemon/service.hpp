@@ -66,6 +66,7 @@ private:
 
     void keep_relay(std::unique_ptr<proc::TtyRelay> relay);
     void keep_hub(const std::string& jid, std::shared_ptr<IoHub> hub);
+    void drop_hub(const std::string& jid);
     std::shared_ptr<IoHub> hub_of(const std::string& jid);
 
     // Records the exit status of the job whose process `pid` was.

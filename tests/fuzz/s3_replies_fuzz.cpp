@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "fuzz_scratch.hpp"
 #include "plugins/s3/s3_replies.hpp"
@@ -41,9 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)plugins::s3::parse_error(body);
     AnsweringStore store(body);
     try {
+        constexpr std::string_view kPrefix = "night/ck/";
         const auto found = storage::find_checkpoint(store, storage::parse_url("s3://bucket/night/ck", "--path"));
         for (const auto& object : found.objects) {
-            if (!object.key.starts_with("night/ck/") || !util::is_plain_file_name(object.key.substr(9))) std::abort();
+            if (!object.key.starts_with(kPrefix) || !util::is_plain_file_name(object.key.substr(kPrefix.size()))) std::abort();
         }
     } catch (const Error&) {
     }

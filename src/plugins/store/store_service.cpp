@@ -45,9 +45,10 @@ int status_of(ErrorKind kind) {
     return 500;
 }
 
-void answer_json(HttpExchange& exchange, int status, const json& body) {
+void answer_json(HttpExchange& exchange, int status, const json& body, Headers headers = {}) {
+    headers.emplace_back("Content-Type", "application/json");
     // Replaced rather than thrown: a message may quote what a client sent.
-    exchange.respond(status, {{"Content-Type", "application/json"}}, body.dump(-1, ' ', false, json::error_handler_t::replace));
+    exchange.respond(status, headers, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::optional<std::uint64_t> number(std::string_view text) {
@@ -271,8 +272,8 @@ void StoreService::download(HttpExchange& exchange) {
     try {
         range = requested_range(exchange.header("Range"), size);
     } catch (const Unsatisfiable&) {
-        return exchange.respond(416, {{"Content-Range", "bytes */" + std::to_string(size)}, {"Content-Type", "application/json"}},
-                                json{{"error", "the range begins beyond the end of " + target->path}}.dump(-1, ' ', false, json::error_handler_t::replace));
+        return answer_json(exchange, 416, {{"error", "the range begins beyond the end of " + target->path}},
+                           {{"Content-Range", "bytes */" + std::to_string(size)}});
     }
     const std::uint64_t first = range ? range->first : 0;
     const std::uint64_t length = range ? range->second - range->first + 1 : size;
