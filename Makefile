@@ -4,7 +4,8 @@
 # Two builds: the release build (g++, BUILD_DIR: the static `cedana` that ships, and what
 # the end-to-end suite and the benchmarks run) and the instrumented build (clang,
 # ASAN_BUILD_DIR, cmake/Sanitizers.cmake: ASan + UBSan + libFuzzer's coverage, -O1 and line
-# tables), where the unit tests, the fuzz corpus and the fuzzers run. `make test` builds
+# tables, and the fault points), where the unit tests, the fuzz corpus, the fuzzers and the
+# fault-injection suite run. `make test` builds
 # the release binary without its unit tests, which the instrumented build runs: each source
 # is compiled once per build, which keeps CI within its time on two cores.
 BUILD_DIR ?= build
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 180
 # by a change; `make fuzz` is the search.
 FUZZ_SMOKE_SECONDS ?= 8
 
-.PHONY: all deps configure build release demo test unit e2e bench clean asan-build unit-asan e2e-asan test-asan fuzz fuzz-smoke
+.PHONY: all deps configure build release demo test unit e2e bench clean asan-build unit-asan e2e-asan test-asan faults fuzz fuzz-smoke
 
 all: build
 
@@ -49,11 +50,11 @@ e2e: release
 	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/e2e
 	CEDANA_BIN=$(abspath $(BUILD_DIR))/cedana CEDANA_E2E_SHARED_DAEMON=1 $(IN_OWN_SESSION) bats tests/e2e/jobs.bats tests/e2e/runc.bats tests/e2e/containerd.bats tests/e2e/containerd_rootfs.bats
 
-test: unit-asan fuzz-smoke e2e
+test: unit-asan fuzz-smoke e2e faults
 
 asan-build: deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
-		-DCEDANA_STATIC=OFF -DCEDANA_FUZZ=ON -DCEDANA_WERROR=ON >/dev/null
+		-DCEDANA_STATIC=OFF -DCEDANA_FUZZ=ON -DCEDANA_FAULT_POINTS=ON -DCEDANA_WERROR=ON >/dev/null
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 
 # Any report fails the run: UBSan's are fatal (-fno-sanitize-recover), ASan's always are,
@@ -70,6 +71,12 @@ e2e-asan: asan-build
 		CEDANA_BIN=$(abspath $(ASAN_BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/e2e
 
 test-asan: unit-asan e2e-asan
+
+# The daemon SIGKILLed at every step of a dump and of a restore (tests/faults), which needs
+# the fault points only the instrumented build has (pipeline/fault_point.hpp).
+faults: asan-build
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		CEDANA_BIN=$(abspath $(ASAN_BUILD_DIR))/cedana $(IN_OWN_SESSION) bats tests/faults
 
 # Looks for new inputs: every harness for FUZZ_SECONDS, from the kept corpus (scripts/fuzz.sh).
 fuzz: asan-build

@@ -7,6 +7,9 @@
 # Whatever descriptors the runner hands down would reach every workload the tests start, and
 # CRIU would have to dump them too (it cannot, for one opened in another mount namespace).
 #
+# The session's leader reaps what is orphaned below it (tests/orphan_reaper.py), as an init
+# would: where PID 1 does not, a killed daemon's processes would stay zombies holding their PIDs.
+#
 #   tests/run-isolated.sh COMMAND [ARGS...]
 set -euo pipefail
 # 255 is bash's own copy of this script, which it opened close-on-exec.
@@ -16,4 +19,4 @@ for fd in /proc/$$/fd/*; do
         eval "exec $fd>&-"
     fi
 done
-exec setsid --wait "$@"
+exec setsid --wait python3 "$(dirname "$0")/orphan_reaper.py" "$@"

@@ -12,6 +12,7 @@
 
 #include "cedana/daemon/v1/daemon.pb.h"
 #include "daemon/request_context.hpp"
+#include "daemon/work_journal.hpp"
 #include "images/compression.hpp"
 #include "images/metadata.hpp"
 #include "images/shards/shard_set.hpp"
@@ -47,6 +48,9 @@ struct DumpState {
     std::any target;
     // The cgroup namespace CRIU is to run in, when the plugin sets one (engine/criu_rpc.hpp).
     util::UniqueFd criu_cgroupns;
+    // What a daemon killed during this dump must undo; null without a job database (the CLI
+    // on its own).
+    std::unique_ptr<DumpJournal> journal;
 };
 
 struct DumpCtx : RequestContext {

@@ -86,6 +86,30 @@ void resolve_job(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next&
                                .path = resp.path(), .compression = images::name_of(ctx.dump.compression)});
 }
 
+// Keeps what a killed daemon's successor must undo (work_journal.hpp) from here until the
+// dump is settled and recorded, or has failed.
+void journal(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
+    if (ctx.store == nullptr) {
+        next(ctx, req, resp);
+        return;
+    }
+    ctx.dump.journal = std::make_unique<DumpJournal>(*ctx.store, ctx.dump.job ? ctx.dump.job->jid : "");
+    struct Close {
+        DumpCtx& ctx;
+        ~Close() { ctx.dump.journal.reset(); }
+    } close{ctx};
+    next(ctx, req, resp);
+}
+
+// Before CRIU stops the tree: which processes to continue should the daemon die before it
+// settles them. A tree stopped already (cedana freeze) is not ours to continue.
+void journal_stops(DumpCtx& ctx) {
+    if (!ctx.dump.journal) return;
+    const auto& tree = ctx.dump.tree;
+    const bool frozen = !tree.empty() && std::ranges::all_of(tree, proc::is_stopped);
+    ctx.dump.journal->stops(frozen ? std::vector<int>{} : tree, ctx.dump.final_path, images::name_of(ctx.dump.compression));
+}
+
 // Refuses bad input before anything is touched.
 void validate(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next) {
     if (req.compression().empty()) req.set_compression(ctx.config.checkpoint.compression);
@@ -148,6 +172,7 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
     }
     if (!storage::scheme_of(req.dir()).empty()) {
         stage_remote(ctx, req);
+        journal_stops(ctx);
         next(ctx, req, resp);
         resp.set_path(ctx.dump.final_path.string());
         return;
@@ -176,6 +201,7 @@ void stage(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp& resp, const Next& next)
     } else if (const auto codec = images::streamed_codec(ctx.dump.compression)) {
         ctx.dump.archive.emplace(ctx.dump.staging->partial_file(), *codec);
     }
+    journal_stops(ctx);
     next(ctx, req, resp);
     resp.set_path(ctx.dump.final_path.string());
 }
@@ -377,6 +403,7 @@ void dump_with_criu(DumpCtx& ctx, const v1::DumpReq& req, int pid, const std::fu
 
     engine::CriuLaunch launch;
     launch.cgroupns_fd = ctx.dump.criu_cgroupns.get();
+    if (ctx.dump.journal) launch.started = [journal = ctx.dump.journal.get()](int criu) { journal->runs_criu(criu); };
     criu_resp cresp;
     try {
         cresp = engine::run_criu(ctx.criu_binary, creq, {}, {}, launch);
@@ -398,6 +425,7 @@ DumpChain build_chain(const DumpKind& kind) {
     DumpChain built;
     built.use("request-config", "daemon", adapters::request_config)
         .use("plugin", "daemon", adapters::require_plugin(kind.plugin))
+        .use("journal", "daemon", journal)
         .use("resolve-job", "jobs", resolve_job)
         .use("validate", "daemon", validate)
         .use("resolve-criu", "criu", adapters::resolve_criu);

@@ -29,6 +29,7 @@
 #include "storage/location.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
+#include "util/leftovers.hpp"
 #include "util/unique_fd.hpp"
 #include "util/uuid.hpp"
 #include "util/write_all.hpp"
@@ -374,6 +375,7 @@ public:
         std::error_code ec;
         if (fs::exists(final_, ec)) fail(ErrorKind::invalid_argument, "migration of job {}: {} exists here already", job.jid(), final_.string());
         partial_ = dir / fmt::format(".{}.receiving-{}", job.checkpoint(), util::new_uuid());
+        leftover_ = util::Leftover({partial_});
         if (is_dir_) {
             fs::create_directory(partial_, ec);
             if (ec) fail(ErrorKind::failed_precondition, "cannot create {}: {}", partial_.string(), ec.message());
@@ -436,6 +438,7 @@ private:
 
     fs::path final_;
     fs::path partial_;
+    util::Leftover leftover_;  // partial_, until it is published or removed
     bool is_dir_;
     util::UniqueFd fd_;
     std::string file_;

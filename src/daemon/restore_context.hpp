@@ -13,6 +13,7 @@
 #include "cedana/daemon/v1/daemon.pb.h"
 #include "daemon/io_hub.hpp"
 #include "daemon/request_context.hpp"
+#include "daemon/work_journal.hpp"
 #include "engine/criu_rpc.hpp"
 #include "images/metadata.hpp"
 #include "images/opened_checkpoint.hpp"
@@ -49,6 +50,9 @@ struct RestoreState {
     // What the workload's plugin wants to hear from CRIU while it restores (a container's new
     // terminal, which comes with orphan-pts-master); set, it turns CRIU's notifications on.
     engine::NotifyFn notify;
+    // `restore job` with a job database: where CRIU and the restored root are written down
+    // for a successor, should the daemon die before the job is told of its new process.
+    RestoreJournal* journal = nullptr;
 };
 
 struct RestoreCtx : RequestContext {

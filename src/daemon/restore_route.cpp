@@ -1,6 +1,7 @@
 #include "daemon/restore_route.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "daemon/chain_cache.hpp"
 #include "daemon/job_routes.hpp"
 #include "daemon/kinds.hpp"
+#include "daemon/work_journal.hpp"
 #include "engine/criu_log.hpp"
 #include "engine/criu_options.hpp"
 #include "engine/criu_rpc.hpp"
@@ -67,6 +69,12 @@ void resolve_job(RestoreCtx& ctx, v1::RestoreReq& req, v1::RestoreResp& resp, co
     if (req.attachable() && !ctx.keep_hub) fail(ErrorKind::unimplemented, "--attach and --attachable need the daemon");
     req.set_type(job->type);
     for (const auto& [key, value] : job->details) req.mutable_details()->insert({key, value});
+    std::optional<RestoreJournal> journal;
+    if (ctx.store != nullptr) ctx.restore.journal = &journal.emplace(*ctx.store, job->jid, req.out());
+    struct Close {
+        RestoreCtx& ctx;
+        ~Close() { ctx.restore.journal = nullptr; }
+    } close{ctx};
     next(ctx, req, resp);
     if (ctx.restore.hub) ctx.keep_hub(job->jid, ctx.restore.hub);
     job->attachable = req.attachable();
@@ -186,6 +194,15 @@ void reap_failed_root(int pid) {
     util::owned_children().disown(pid);
 }
 
+// A CRIU that broke off (killed, crashed) leaves the tasks it was restoring waiting in its
+// restorer for ever, where a CRIU that fails kills them itself. Only a task that is the
+// restore's own (our child, or the session holder's) can be one of them: the checkpointed
+// process was gone before the restore began.
+void end_orphaned_restore(int root, int holder) {
+    const int parent = proc::parent_of(root);
+    if (parent == ::getpid() || (holder > 0 && parent == holder)) proc::signal_tree(root, SIGKILL);
+}
+
 // CRIU's log of a restore stays with the checkpoint: in a checkpoint directory it is written
 // there (a streamed one's is extracted elsewhere, so the log is copied in); an archive is
 // not rewritten, so the log goes beside it as <archive>.restore.log.
@@ -231,10 +248,12 @@ void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreRe
     // The restored root becomes our child with its old PID: owned before it exists, so that
     // the daemon's sweep of orphans (util/owned_children.hpp) leaves it to whoever adopts it.
     if (ctx.restore.meta) util::owned_children().own(ctx.restore.meta->pid);
+    if (ctx.restore.journal) ctx.restore.launch.started = [journal = ctx.restore.journal](int pid) { journal->runs_criu(pid); };
     criu_resp cresp;
     try {
         cresp = engine::run_criu(ctx.criu_binary, creq, ctx.restore.inherit, notify, ctx.restore.launch);
     } catch (...) {
+        if (ctx.restore.meta) end_orphaned_restore(ctx.restore.meta->pid, ctx.restore.launch.launcher_pid);
         if (ctx.restore.launch.launcher_pid > 0) reap_failed_root(ctx.restore.launch.launcher_pid);
         if (ctx.restore.meta) reap_failed_root(ctx.restore.meta->pid);
         throw;
@@ -251,6 +270,7 @@ void restore_with_criu(RestoreCtx& ctx, const v1::RestoreReq& req, v1::RestoreRe
              engine::log_errors(dir / "restore.log"));
     }
     resp.set_pid(cresp.restore().pid());
+    if (ctx.restore.journal) ctx.restore.journal->restored(resp.pid());
     if (ctx.restore.meta && ctx.restore.meta->pid != resp.pid()) {
         util::owned_children().own(resp.pid());
         util::owned_children().disown(ctx.restore.meta->pid);

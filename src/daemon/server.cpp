@@ -14,12 +14,16 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/call_guard.hpp"
+#include "daemon/database_lock.hpp"
+#include "daemon/recovery.hpp"
 #include "daemon/service.hpp"
+#include "daemon/work_journal.hpp"
 #include "jobs/store.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/listener.hpp"
 #include "transport/listener_security.hpp"
 #include "util/error.hpp"
+#include "util/leftovers.hpp"
 
 namespace cedana::daemon {
 
@@ -91,7 +95,14 @@ void serve_until_signalled(const config::Loaded& loaded) {
         fail(ErrorKind::internal, "cannot become a child subreaper: {}", std::strerror(errno));
     }
 
+    const DatabaseLock database_lock(loaded.config.db.path);
     jobs::Store store(loaded.config.db.path);
+    finish_interrupted_work(store);
+    LeftoverJournal leftovers(store);
+    util::keep_leftovers_in(&leftovers);
+    struct ForgetLeftovers {
+        ~ForgetLeftovers() { util::keep_leftovers_in(nullptr); }
+    } forget;
     // The I/O an earlier daemon held for attachable jobs went with it.
     for (auto job : store.jobs()) {
         if (!job.attachable) continue;

@@ -197,6 +197,7 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
     posix_spawnattr_destroy(&attr);
     if (err != 0) fail(ErrorKind::failed_precondition, "cannot start CRIU ({}): {}", args.front(), std::strerror(err));
     Child child(pid);
+    if (launch.started && launch.launcher.empty()) launch.started(pid);
     staged.clear();
     staged_stdin.reset();
     theirs.reset();

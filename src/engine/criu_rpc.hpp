@@ -47,11 +47,14 @@ criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<In
 // cgroupns_fd, when set, is the cgroup namespace CRIU starts in (and the restored tasks with
 // it): a container's that shares it with another by path, which CRIU can neither dump as
 // external nor join.
+//
+// started, when set, is told CRIU's PID once it runs (not when a launcher starts it).
 struct CriuLaunch {
     int stdin_fd = -1;
     std::vector<std::string> launcher;
     int launcher_pid = -1;
     int cgroupns_fd = -1;
+    std::function<void(int pid)> started;
 };
 
 criu_resp run_criu(const std::string& binary, criu_req req, const std::vector<InheritFd>& inherit, const NotifyFn& notify,

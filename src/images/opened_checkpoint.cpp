@@ -62,6 +62,7 @@ OpenedCheckpoint::OpenedCheckpoint(const fs::path& path) : format_(detect(path))
         streamed_ = true;
     }
     scratch_ = make_scratch(path.parent_path());
+    leftover_ = util::Leftover({scratch_});
     dir_ = scratch_;
     try {
         if (layout) {
@@ -79,6 +80,7 @@ OpenedCheckpoint::OpenedCheckpoint(const fs::path& path) : format_(detect(path))
 OpenedCheckpoint::OpenedCheckpoint(const shards::ShardLayout& layout, std::vector<std::shared_ptr<util::ByteSource>> others)
     : format_(layout.compression), streamed_(true) {
     scratch_ = make_scratch(layout.shards.front().parent_path());
+    leftover_ = util::Leftover({scratch_});
     dir_ = scratch_;
     try {
         open_remote(layout, others);

@@ -11,6 +11,7 @@
 
 #include "images/compression.hpp"
 #include "util/byte_source.hpp"
+#include "util/leftovers.hpp"
 
 namespace cedana::images {
 
@@ -53,6 +54,7 @@ private:
     std::filesystem::path dir_;
     std::filesystem::path scratch_;
     std::unique_ptr<served::ServedImages> served_;  // unmounted before scratch_ goes
+    util::Leftover leftover_;  // scratch_, until it is removed
 };
 
 }  // namespace cedana::images

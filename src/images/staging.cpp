@@ -33,6 +33,7 @@ Staging::Staging(const fs::path& dir, const std::string& name) : dir_(dir) {
         fail(ErrorKind::failed_precondition, "cannot write checkpoint in {}: {}", dir.string(), std::strerror(err));
     }
     work_ = pattern;
+    leftover_ = util::Leftover({work_, partial_file()});
 }
 
 fs::path Staging::partial_file() const { return work_.string() + ".archive"; }

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "util/leftovers.hpp"
+
 namespace cedana::images {
 
 class Staging {
@@ -30,6 +32,7 @@ private:
     std::filesystem::path work_;
     std::filesystem::path created_dir_;
     bool published_ = false;
+    util::Leftover leftover_;  // until the destructor has removed what it made
 };
 
 }  // namespace cedana::images

@@ -37,6 +37,10 @@ const char* const kMigrations[] = {
     R"(ALTER TABLE jobs ADD COLUMN start_ticks INTEGER NOT NULL DEFAULT 0;)",
     R"(ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}';)",
     R"(ALTER TABLE jobs ADD COLUMN migrated_to TEXT NOT NULL DEFAULT '';)",
+    R"(CREATE TABLE unfinished (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           kind TEXT NOT NULL,
+           body TEXT NOT NULL);)",
 };
 
 // A prepared statement, finalized on destruction.
@@ -141,7 +145,18 @@ Store::Store(const std::string& path) : path_(path) {
         fail(ErrorKind::failed_precondition, "cannot open the job database {}: {} (set DB.Path or daemon start --db)", path, message);
     }
     sqlite3_busy_timeout(db_.get(), 5000);
-    exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", path_);
+    // SQLite reads the file only now: a file that is no database, or a damaged one, is
+    // refused here and left as it is for whoever wants to look at it or save what it holds.
+    try {
+        exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", path_);
+        Statement check(db_.get(), "PRAGMA quick_check");
+        if (check.step() && check.text(0) != "ok") fail(ErrorKind::failed_precondition, "{}", check.text(0));
+    } catch (const Error& e) {
+        fail(ErrorKind::failed_precondition,
+             "the job database {} is damaged or not a database ({}); move it aside to start with no jobs, or put back a copy (DB.Path or "
+             "daemon start --db chooses another)",
+             path, e.what());
+    }
     Statement version(db_.get(), "PRAGMA user_version");
     version.step();
     const int current = static_cast<int>(version.integer(0));
@@ -261,6 +276,33 @@ std::optional<Checkpoint> Store::checkpoint(const std::string& id) {
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_checkpoint(s);
+}
+
+std::int64_t Store::add_unfinished(const std::string& kind, const std::string& body) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_.get(), "INSERT INTO unfinished (kind, body) VALUES (?, ?)");
+    s.bind(1, kind).bind(2, body).step();
+    return sqlite3_last_insert_rowid(db_.get());
+}
+
+void Store::update_unfinished(std::int64_t id, const std::string& body) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_.get(), "UPDATE unfinished SET body = ? WHERE id = ?");
+    s.bind(1, body).bind(2, id).step();
+}
+
+void Store::remove_unfinished(std::int64_t id) {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_.get(), "DELETE FROM unfinished WHERE id = ?");
+    s.bind(1, id).step();
+}
+
+std::vector<Unfinished> Store::unfinished() {
+    const std::lock_guard lock(mutex_);
+    Statement s(db_.get(), "SELECT id, kind, body FROM unfinished ORDER BY id");
+    std::vector<Unfinished> out;
+    while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2)});
+    return out;
 }
 
 }  // namespace cedana::jobs

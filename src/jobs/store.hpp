@@ -44,6 +44,14 @@ struct Checkpoint {
     std::string compression;
 };
 
+// Work under way that a daemon killed in its middle must finish or undo when it starts again
+// (daemon/recovery.hpp): what kind of work, and what undoing it needs, as JSON.
+struct Unfinished {
+    std::int64_t id = 0;
+    std::string kind;
+    std::string body;
+};
+
 class Store {
 public:
     // Opens or creates the database at `path` and migrates its schema. Throws cedana::Error
@@ -74,6 +82,13 @@ public:
     // Every job's number of checkpoints and its newest one, by job id, in one read: `ps`
     // lists them all, and a query per job costs ~30 µs each.
     std::map<std::string, CheckpointSummary> checkpoint_summaries();
+
+    // Returns the new entry's id.
+    std::int64_t add_unfinished(const std::string& kind, const std::string& body);
+    void update_unfinished(std::int64_t id, const std::string& body);
+    void remove_unfinished(std::int64_t id);
+    // Oldest first.
+    std::vector<Unfinished> unfinished();
 
     // The schema version this build migrates to (PRAGMA user_version).
     static int schema_version();

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/fault_point.hpp"
 #include "pipeline/profile.hpp"
 
 namespace cedana::pipeline {
@@ -87,7 +88,9 @@ private:
             const InnerTimer timer{inner};
             run_from(index + 1, c, q, r, profile);
         };
+        fault_point("enter", step.name);
         step.fn(ctx, req, resp, next);
+        fault_point("leave", step.name);
     }
 
     std::vector<StepDef> steps_;

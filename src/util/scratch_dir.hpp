@@ -10,6 +10,7 @@
 #include <string>
 
 #include "util/error.hpp"
+#include "util/leftovers.hpp"
 
 namespace cedana::util {
 
@@ -20,6 +21,7 @@ public:
         std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
         if (::mkdtemp(tmpl.data()) == nullptr) fail(ErrorKind::internal, "cannot create a scratch directory: {}", std::strerror(errno));
         path_ = tmpl;
+        leftover_ = Leftover({path_});
     }
     ~ScratchDir() {
         std::error_code ec;
@@ -31,6 +33,7 @@ public:
 
 private:
     std::filesystem::path path_;
+    Leftover leftover_;
 };
 
 }  // namespace cedana::util

@@ -35,7 +35,8 @@ load helpers
     local sock2=$TEST_DIR/second.sock
     start_daemon
     local pid1=$DAEMON_PID
-    start_daemon_at "$sock2" "$TEST_DIR/second.log"
+    # A database of its own: one daemon to a database (crashes.bats).
+    start_daemon_at "$sock2" "$TEST_DIR/second.log" --db "$TEST_DIR.second.db"
     local pid2=$DAEMON_PID
     [ "$pid1" != "$pid2" ]
 

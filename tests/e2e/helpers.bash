@@ -652,3 +652,22 @@ $actual
 expected:
 $expected"
 }
+
+# criu_below PID: the PID of a CRIU among the descendants of PID (this test's daemon), empty
+# when there is none. Known by the binary it has mapped: the CRIU a wrapper script starts
+# through the dynamic loader is called ld-linux-…, and CRIU rewrites its command line.
+criu_below() {
+    local -a queue=("$1")
+    local p child
+    while ((${#queue[@]})); do
+        p=${queue[0]}
+        queue=("${queue[@]:1}")
+        for child in $(ps -o pid= --ppid "$p" 2>/dev/null); do
+            if grep -qE '/criu$' 2>/dev/null "/proc/$child/maps"; then
+                echo "$child"
+                return 0
+            fi
+            queue+=("$child")
+        done
+    done
+}

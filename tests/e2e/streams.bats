@@ -207,25 +207,6 @@ flip_middle() {
     printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of="$1" bs=1 seek=$((size / 2)) conv=notrunc status=none
 }
 
-# criu_below PID: the PID of a CRIU among the descendants of PID (this test's daemon), empty
-# when there is none. Known by the binary it has mapped: the CRIU a wrapper script starts
-# through the dynamic loader is called ld-linux-…, and CRIU rewrites its command line.
-criu_below() {
-    local -a queue=("$1")
-    local p child
-    while ((${#queue[@]})); do
-        p=${queue[0]}
-        queue=("${queue[@]:1}")
-        for child in $(ps -o pid= --ppid "$p" 2>/dev/null); do
-            if grep -qE '/criu$' 2>/dev/null "/proc/$child/maps"; then
-                echo "$child"
-                return 0
-            fi
-            queue+=("$child")
-        done
-    done
-}
-
 # criu_writes_memory PID: CRIU (PID) holds a memory image (the FIFO the dump put there) open.
 criu_writes_memory() {
     local fd

@@ -168,6 +168,7 @@ void criu_dump(DumpCtx& ctx, v1::DumpReq& req, v1::DumpResp&) {
     const bool paused = !freezer.empty() && is_frozen(freezer);
     write_file(dir / kFreezerFile, paused ? "FROZEN" : "THAWED");
     if (!freezer.empty() && !paused) {
+        if (ctx.dump.journal) ctx.dump.journal->freezes(freezer);
         freeze_cgroup(freezer);
         t.froze = true;
     }
