@@ -20,6 +20,7 @@
 #include "daemon/work_journal.hpp"
 #include "jobs/process_state.hpp"
 #include "proc/process_info.hpp"
+#include "proc/process_tree.hpp"
 #include "util/uuid.hpp"
 
 namespace cedana::daemon {
@@ -142,11 +143,16 @@ void resume_dump(jobs::Store& store, const nlohmann::json& body) {
     for (const auto& process : body.value("processes", nlohmann::json::array())) {
         if (!process.is_array() || process.size() != 2 || !process[0].is_number_integer() || !process[1].is_number_unsigned()) continue;
         const int pid = process[0].get<int>();
-        if (pid <= 0 || jobs::start_ticks(pid) != process[1].get<std::uint64_t>() || !proc::is_stopped(pid)) continue;
-        if (::kill(pid, SIGCONT) != 0) {
-            spdlog::warn("cannot continue PID {}, stopped by an interrupted dump: {}", pid, std::strerror(errno));
-        } else {
-            spdlog::info("continued PID {}, stopped by an interrupted dump", pid);
+        if (pid <= 0 || jobs::start_ticks(pid) != process[1].get<std::uint64_t>()) continue;
+        // With what it forked since the tree was written down (a shell loop's next command),
+        // which CRIU stopped with it.
+        for (const int stopped : proc::tree_of(pid)) {
+            if (!proc::is_stopped(stopped)) continue;
+            if (::kill(stopped, SIGCONT) != 0) {
+                spdlog::warn("cannot continue PID {}, stopped by an interrupted dump: {}", stopped, std::strerror(errno));
+            } else {
+                spdlog::info("continued PID {}, stopped by an interrupted dump", stopped);
+            }
         }
     }
     record_published(store, body);

@@ -15,7 +15,7 @@ class LeftoverBook {
 public:
     virtual ~LeftoverBook() = default;
     // Records paths that exist now and are to be removed if nobody removes them; the entry's
-    // id. Throws cedana::Error when it cannot be recorded.
+    // id. Throws when it cannot record them.
     virtual std::int64_t made(const std::vector<std::filesystem::path>& paths) = 0;
     // The paths of entry `id` are gone (or published).
     virtual void gone(std::int64_t id) noexcept = 0;
@@ -24,7 +24,8 @@ public:
 // The book every Leftover of this process is written in; null (the default): none.
 void keep_leftovers_in(LeftoverBook* book);
 
-// Paths written down for as long as this lives.
+// Paths written down for as long as this lives; never throws (a book that cannot be written
+// is logged and the paths go unrecorded).
 class Leftover {
 public:
     Leftover() = default;

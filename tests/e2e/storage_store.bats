@@ -557,6 +557,45 @@ sys.exit(7)
     stop_daemon
 }
 
+@test "a store killed mid-download fails the restore clearly, restores nothing and leaves no download behind; the restarted store's checkpoint restores" {
+    start_daemon
+    start_big_counter "$TEST_DIR/orig.out"
+    local pid=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    cedana_dump "$pid" --dir cedana://b --name cp --compression lz4
+    assert_success
+    wait "$pid" || true
+    wait_pid_gone "$pid"
+    stop_daemon
+    # Downloads go to a scratch directory under the daemon's TMPDIR: the test's own.
+    local tmp=$TEST_DIR/tmp
+    mkdir -p "$tmp"
+    TMPDIR=$tmp start_daemon
+    local store=$STORE_PID
+    (
+        while [[ -z $(find "$tmp" -type f -size +1M 2>/dev/null) ]]; do sleep 0.01; done
+        kill -KILL "$store"
+    ) 3>&- &
+    local killer=$!
+    cedana_restore cedana://b/cp.tar.lz4 --out "$TEST_DIR/restored.out"
+    wait "$killer" || true
+    assert_failure
+    assert_output --partial "cedana://b/cp.tar.lz4"
+    [[ ! -e /proc/$pid ]] || fail "PID $pid runs after a failed restore"
+    assert_dir_empty "$tmp"
+    wait "$store" || true
+    stop_daemon
+    # The store's port is new: the daemon is started again to learn it.
+    store_start
+    start_daemon
+    cedana_restore cedana://b/cp.tar.lz4 --out "$TEST_DIR/restored.out"
+    assert_success
+    wait_for_lines "$TEST_DIR/restored.out" 2
+    assert_counter_continues "$TEST_DIR/orig.out" "$TEST_DIR/restored.out"
+    kill_restored "$pid"
+    stop_daemon
+}
+
 @test "restore of a missing object or a cut-short one fails clearly and restores nothing; the intact one restores" {
     start_daemon
     start_counter "$TEST_DIR/orig.out" pipe
