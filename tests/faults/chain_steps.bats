@@ -8,15 +8,17 @@
 # to it is in the matrix without a change here.
 
 load ../e2e/helpers
+load ../e2e/runc_helpers
 
 eval "helpers_$(declare -f setup)"
 eval "helpers_$(declare -f teardown)"
 
 setup_file() {
-    # A binary without fault points ignores CEDANA_FAULT_KILL and runs the dump to its
+    # A binary without fault points ignores CEDANA_FAULT_KILL and runs the restore to its
     # (failing) end; one with them dies at the first step.
     local rc=0
-    CEDANA_FAULT_KILL=enter:request-config "${CEDANA_BIN:-cedana}" dump process 1 --no-server </dev/null >/dev/null 2>&1 || rc=$?
+    CEDANA_FAULT_KILL=enter:request-config "${CEDANA_BIN:-cedana}" restore process --path /nonexistent --no-server </dev/null >/dev/null 2>&1 ||
+        rc=$?
     ((rc == 137)) || export FAULTS_SKIP="${CEDANA_BIN:-cedana} has no fault points (build with -DCEDANA_FAULT_POINTS=ON: make faults)"
 }
 
@@ -32,7 +34,11 @@ setup() {
 }
 
 teardown() {
-    kill_tracked
+    if [[ -n ${RUNC_ROOT:-} ]]; then
+        runc_cleanup
+    else
+        kill_tracked
+    fi
     helpers_teardown
 }
 
@@ -45,10 +51,6 @@ start_counter_job() {
     JOB_PID=${BASH_REMATCH[1]}
     track "$JOB_PID"
     wait_for_lines "$LOG" 3
-}
-
-cedana_cli() {
-    run "$CEDANA" "$@" --address "$SOCK" --config-dir "$CFG_DIR"
 }
 
 # chain_steps COMMAND...: the steps of the chain COMMAND runs, in order, from its PROFILING table.
@@ -98,13 +100,9 @@ assert_database_intact() {
 # assert_no_leftovers POINT: nothing unfinished in the checkpoint directory, nothing
 # mounted below the test's directory.
 assert_no_leftovers() {
-    local entry
-    for entry in "$CK"/.* "$CK"/*; do
-        case ${entry##*/} in
-        . | .. | '*') ;;
-        .*) fail "$1: $entry was left behind; $CK holds: $(ls -A "$CK")" ;;
-        esac
-    done
+    local hidden
+    hidden=$(find "$CK" -mindepth 1 -maxdepth 1 -name '.*')
+    [[ -z $hidden ]] || fail "$1: $hidden was left behind; $CK holds: $(ls -A "$CK")"
     ! grep -q " $TEST_DIR" /proc/self/mountinfo || fail "$1: a mount is left below $TEST_DIR: $(grep " $TEST_DIR" /proc/self/mountinfo)"
 }
 
@@ -213,5 +211,24 @@ assert_job_runs() {
             fi
         done
     done
+    stop_daemon
+}
+
+@test "the daemon killed once CRIU has dumped a runc container (frozen, its tasks stopped): a restarted daemon thaws and continues it" {
+    command -v "${RUNC:-runc}" >/dev/null || skip "runc is not installed"
+    runc_setup
+    start_daemon
+    local id count before
+    id=$(cid faulted)
+    make_bundle "$TEST_DIR/bundle" -- "$TICK_LOOP"
+    runc_detached "$id" "$BUNDLE"
+    count=$(count_file "$BUNDLE")
+    wait_counter "$count" 3
+    killed_at leave:criu-dump dump runc "$id" --root "$RUNC_ROOT" --dir "$CK"
+    assert_database_intact leave:criu-dump
+    assert_no_leftovers leave:criu-dump
+    [[ $(container_status "$id") == running ]] || fail "container $id is '$(container_status "$id")' after the restart"
+    before=$(counter_len "$count")
+    wait_counter "$count" $((before + 3))
     stop_daemon
 }
