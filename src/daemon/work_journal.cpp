@@ -32,9 +32,19 @@ JournalEntry::JournalEntry(jobs::Store& store, std::string kind, nlohmann::json 
 
 JournalEntry::~JournalEntry() { remove_entry(store_, id_); }
 
-void JournalEntry::runs_criu(int pid) {
+// Called with CRIU (or the restored process) running: failing the request now would undo
+// more than the missing note is worth, which matters only should the daemon die.
+void JournalEntry::write_noting(const char* what) noexcept {
+    try {
+        write();
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot write down {} in the job database: {}", what, e.what());
+    }
+}
+
+void JournalEntry::runs_criu(int pid) noexcept {
     body_["criu"] = {pid, jobs::start_ticks(pid)};
-    write();
+    write_noting("CRIU's PID");
 }
 
 void JournalEntry::write() {
@@ -67,9 +77,9 @@ RestoreJournal::RestoreJournal(jobs::Store& store, const std::string& jid, const
     write();
 }
 
-void RestoreJournal::restored(int pid) {
+void RestoreJournal::restored(int pid) noexcept {
     body_["pid"] = pid;
-    write();
+    write_noting("the restored PID");
 }
 
 std::int64_t LeftoverJournal::made(const std::vector<std::filesystem::path>& paths) {

@@ -29,12 +29,14 @@ public:
 
     // CRIU runs as `pid`: a successor waits for an orphaned CRIU to end before it undoes
     // anything, or CRIU would stop the processes again after they were continued.
-    void runs_criu(int pid);
+    void runs_criu(int pid) noexcept;
 
 protected:
     JournalEntry(jobs::Store& store, std::string kind, nlohmann::json body);
     ~JournalEntry();
+    // Throws cedana::Error when the database cannot be written.
     void write();
+    void write_noting(const char* what) noexcept;
 
     nlohmann::json body_;
 
@@ -64,7 +66,7 @@ class RestoreJournal : public JournalEntry {
 public:
     RestoreJournal(jobs::Store& store, const std::string& jid, const std::string& log);
 
-    void restored(int pid);
+    void restored(int pid) noexcept;
 };
 
 // Temporary files (util/leftovers.hpp), kept in the job database.
