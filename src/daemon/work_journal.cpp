@@ -1,8 +1,5 @@
 #include "daemon/work_journal.hpp"
 
-#include <time.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include "jobs/process_state.hpp"
@@ -73,7 +70,7 @@ void DumpJournal::freezes(const std::string& dir) {
 }
 
 RestoreJournal::RestoreJournal(jobs::Store& store, const std::string& jid, const std::string& log)
-    : JournalEntry(store, kRestoreEntry, {{"jid", jid}, {"log", log}, {"since", ticks_since_boot()}}) {
+    : JournalEntry(store, kRestoreEntry, {{"jid", jid}, {"log", log}, {"since", jobs::ticks_since_boot()}}) {
     write();
 }
 
@@ -89,12 +86,5 @@ std::int64_t LeftoverJournal::made(const std::vector<std::filesystem::path>& pat
 }
 
 void LeftoverJournal::gone(std::int64_t id) noexcept { remove_entry(store_, id); }
-
-std::uint64_t ticks_since_boot() {
-    timespec now{};
-    ::clock_gettime(CLOCK_BOOTTIME, &now);
-    const auto hz = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
-    return static_cast<std::uint64_t>(now.tv_sec) * hz + static_cast<std::uint64_t>(now.tv_nsec) * hz / 1'000'000'000u;
-}
 
 }  // namespace cedana::daemon

@@ -80,7 +80,4 @@ private:
     jobs::Store& store_;
 };
 
-// Clock ticks since boot, as a process's start time in /proc/<pid>/stat counts them.
-std::uint64_t ticks_since_boot();
-
 }  // namespace cedana::daemon

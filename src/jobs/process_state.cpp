@@ -1,5 +1,8 @@
 #include "jobs/process_state.hpp"
 
+#include <time.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +34,13 @@ std::uint64_t start_ticks(int pid) {
     std::uint64_t ticks = 0;
     fields >> ticks;
     return ticks;
+}
+
+std::uint64_t ticks_since_boot() {
+    timespec now{};
+    ::clock_gettime(CLOCK_BOOTTIME, &now);
+    const auto hz = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+    return static_cast<std::uint64_t>(now.tv_sec) * hz + static_cast<std::uint64_t>(now.tv_nsec) * hz / 1'000'000'000u;
 }
 
 std::string process_state(int pid, std::uint64_t expected_start) {

@@ -58,6 +58,22 @@ while True:
 '
 }
 
+# checkpoint_in_store big|small: a counter on $TEST_DIR/orig.out (48 MiB of random memory, or
+# none) dumped to cedana://b/cp.tar.lz4; waits until the process is gone. Sets PID.
+checkpoint_in_store() {
+    if [[ $1 == big ]]; then
+        start_big_counter "$TEST_DIR/orig.out"
+    else
+        start_counter "$TEST_DIR/orig.out" pipe
+    fi
+    PID=$WORKLOAD_PID
+    wait_for_lines "$TEST_DIR/orig.out" 3
+    cedana_dump "$PID" --dir cedana://b --name cp --compression lz4
+    assert_success
+    wait "$PID" || true
+    wait_pid_gone "$PID"
+}
+
 # ---------------------------------------------------------------------------
 # The API, raw
 
@@ -559,13 +575,8 @@ sys.exit(7)
 
 @test "a store killed mid-download fails the restore clearly, restores nothing and leaves no download behind; the restarted store's checkpoint restores" {
     start_daemon
-    start_big_counter "$TEST_DIR/orig.out"
-    local pid=$WORKLOAD_PID
-    wait_for_lines "$TEST_DIR/orig.out" 3
-    cedana_dump "$pid" --dir cedana://b --name cp --compression lz4
-    assert_success
-    wait "$pid" || true
-    wait_pid_gone "$pid"
+    checkpoint_in_store big
+    local pid=$PID
     stop_daemon
     # Downloads go to a scratch directory under the daemon's TMPDIR: the test's own.
     local tmp=$TEST_DIR/tmp
@@ -598,13 +609,8 @@ sys.exit(7)
 
 @test "restore of a missing object or a cut-short one fails clearly and restores nothing; the intact one restores" {
     start_daemon
-    start_counter "$TEST_DIR/orig.out" pipe
-    local pid=$WORKLOAD_PID
-    wait_for_lines "$TEST_DIR/orig.out" 3
-    cedana_dump "$pid" --dir cedana://b --name cp --compression lz4
-    assert_success
-    wait "$pid" || true
-    wait_pid_gone "$pid"
+    checkpoint_in_store small
+    local pid=$PID
 
     cedana_restore cedana://b/nope.tar.lz4
     assert_failure

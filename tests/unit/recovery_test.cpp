@@ -197,7 +197,7 @@ TEST(Recovery, AnUnpublishedCheckpointIsNotRecorded) {
 TEST(Recovery, ARestoredProcessIsGivenToItsJobAndAnOlderOneIsNot) {
     TempDir dir;
     const auto db = (dir.path() / "jobs.db").string();
-    const auto before = cedana::daemon::ticks_since_boot();
+    const auto before = cedana::jobs::ticks_since_boot();
     // CRIU restored the job's process after the restore began, and the daemon died before
     // the job was told.
     in_killed_child([&] {
@@ -229,7 +229,7 @@ TEST(Recovery, ARestoredProcessIsGivenToItsJobAndAnOlderOneIsNot) {
 
     // A process of the job's PID that was there before the restore began is not the restored one.
     store.update_job(job_of("j", restored.pid));
-    store.add_unfinished("restore", R"({"jid":"j","log":"/x","since":)" + std::to_string(cedana::daemon::ticks_since_boot() + 1000) + "}");
+    store.add_unfinished("restore", R"({"jid":"j","log":"/x","since":)" + std::to_string(cedana::jobs::ticks_since_boot() + 1000) + "}");
     finish_interrupted_work(store);
     EXPECT_EQ(store.job("j")->log, "/old.log");
 }
