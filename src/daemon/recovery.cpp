@@ -136,7 +136,6 @@ void wait_for_criu(const nlohmann::json& body) {
 }
 
 void resume_dump(jobs::Store& store, const nlohmann::json& body) {
-    wait_for_criu(body);
     for (const auto& dir : body.value("freezers", nlohmann::json::array())) {
         if (dir.is_string()) thaw(dir.get<std::string>());
     }
@@ -159,7 +158,6 @@ void resume_dump(jobs::Store& store, const nlohmann::json& body) {
 }
 
 void finish_restore(jobs::Store& store, const nlohmann::json& body) {
-    wait_for_criu(body);
     auto job = store.job(body.value("jid", ""));
     if (!job) return;
     // CRIU gives the restored root its old PID; the one it reported, once it had.
@@ -178,7 +176,14 @@ void finish_restore(jobs::Store& store, const nlohmann::json& body) {
 }  // namespace
 
 void finish_interrupted_work(jobs::Store& store) {
-    for (const auto& entry : store.unfinished()) {
+    const auto entries = store.unfinished();
+    // Every orphaned CRIU first: a dump's staging is written down before its CRIU's PID, and
+    // removing it under a CRIU still writing there leaves what that CRIU writes next.
+    for (const auto& entry : entries) {
+        const auto body = nlohmann::json::parse(entry.body, nullptr, false);
+        if (body.is_object()) wait_for_criu(body);
+    }
+    for (const auto& entry : entries) {
         const auto body = nlohmann::json::parse(entry.body, nullptr, false);
         try {
             if (body.is_discarded()) {
